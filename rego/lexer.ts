@@ -1,0 +1,308 @@
+/**
+ * The Rego lexer, and the token cursor the parser walks with.
+ *
+ * Whitespace is not a token, but each token records whether whitespace (`ws`) or a newline
+ * (`nl`) came before it: refs and calls continue only when `.`, `[` or `(` follow a term
+ * directly, and body expressions are separated by newlines, as in OPA's parser.
+ */
+import { RegoError, type Source, type Span } from './errors.ts';
+
+export type TokenKind = 'ident' | 'number' | 'string' | 'punct' | 'eof' | 'error';
+
+export interface Token {
+  readonly kind: TokenKind;
+  /** The source text; for an error token, the error message. */
+  readonly text: string;
+  /** Decoded value of a string token. */
+  readonly value?: string;
+  /** True for a back-quoted string. */
+  readonly raw?: boolean;
+  readonly span: Span;
+  /** Whitespace or a comment precedes the token. */
+  readonly ws: boolean;
+  /** A newline precedes the token. */
+  readonly nl: boolean;
+}
+
+/** Words the lexer reports as idents but the parser treats as keywords (Rego v1). */
+export const KEYWORDS: ReadonlySet<string> = new Set([
+  'package',
+  'import',
+  'as',
+  'default',
+  'else',
+  'not',
+  'some',
+  'with',
+  'null',
+  'true',
+  'false',
+  'in',
+  'every',
+  'contains',
+  'if',
+]);
+
+const TWO_CHAR = new Set([':=', '==', '!=', '<=', '>=']);
+const ONE_CHAR = new Set([
+  '=',
+  '<',
+  '>',
+  '+',
+  '-',
+  '*',
+  '/',
+  '%',
+  '&',
+  '|',
+  ';',
+  ':',
+  ',',
+  '.',
+  '[',
+  ']',
+  '{',
+  '}',
+  '(',
+  ')',
+]);
+const ESCAPES: Record<string, string> = {
+  '"': '"',
+  '\\': '\\',
+  '/': '/',
+  b: '\b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+};
+
+const isLetter = (c: string): boolean => (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c === '_';
+const isDigit = (c: string): boolean => c >= '0' && c <= '9';
+
+/**
+ * Splits a source into tokens, ending with an `eof` token. A lexical error does not throw:
+ * it becomes an `error` token (followed by `eof`) so that the parser reports it only when it
+ * gets there, and an earlier syntax error wins, as in OPA.
+ */
+export function tokenize(source: Source): Token[] {
+  const text = source.text;
+  const out: Token[] = [];
+  let pos = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  let line = 1;
+  let lineStart = 0;
+  let ws = false;
+  let nl = false;
+
+  const span = (start: number, end: number, l = line, ls = lineStart): Span => ({
+    source,
+    line: l,
+    col: start - ls + 1,
+    start,
+    end,
+  });
+  const push = (kind: TokenKind, start: number, extra?: { value?: string; raw?: boolean }): void => {
+    out.push({ kind, text: text.slice(start, pos), span: span(start, pos), ws, nl, ...extra });
+    ws = false;
+    nl = false;
+  };
+  const fail = (message: string, start: number, l = line, ls = lineStart): Token[] => {
+    out.push({ kind: 'error', text: message, span: span(start, start + 1, l, ls), ws, nl });
+    out.push({ kind: 'eof', text: '', span: span(text.length, text.length), ws: false, nl: false });
+    return out;
+  };
+
+  while (pos < text.length) {
+    const c = text[pos]!;
+    const start = pos;
+    if (c === '\n') {
+      pos++;
+      line++;
+      lineStart = pos;
+      ws = true;
+      nl = true;
+    } else if (c === ' ' || c === '\t' || c === '\r') {
+      pos++;
+      ws = true;
+    } else if (c === '#') {
+      while (pos < text.length && text[pos] !== '\n') pos++;
+      ws = true;
+    } else if (isLetter(c)) {
+      while (pos < text.length && (isLetter(text[pos]!) || isDigit(text[pos]!))) pos++;
+      push('ident', start);
+    } else if (isDigit(c)) {
+      const err = scanNumber();
+      if (err) return fail(err, start);
+      push('number', start);
+    } else if (c === '"') {
+      const r = scanString();
+      if (typeof r !== 'string') return fail(r.error, start);
+      push('string', start, { value: r });
+    } else if (c === '`') {
+      const l = line;
+      const ls = lineStart;
+      pos++;
+      while (pos < text.length && text[pos] !== '`') {
+        if (text[pos] === '\n') {
+          line++;
+          lineStart = pos + 1;
+        }
+        pos++;
+      }
+      if (pos >= text.length) return fail('non-terminated string', start, l, ls);
+      pos++;
+      out.push({
+        kind: 'string',
+        text: text.slice(start, pos),
+        value: text.slice(start + 1, pos - 1),
+        raw: true,
+        span: { source, line: l, col: start - ls + 1, start, end: pos },
+        ws,
+        nl,
+      });
+      ws = false;
+      nl = false;
+    } else if (TWO_CHAR.has(text.slice(pos, pos + 2))) {
+      pos += 2;
+      push('punct', start);
+    } else if (ONE_CHAR.has(c)) {
+      pos++;
+      push('punct', start);
+    } else if (c === '!' || c === '$') {
+      return fail(`illegal ${c} character`, start);
+    } else if (c === '\0') {
+      return fail('illegal null character', start);
+    } else {
+      return fail('illegal token', start);
+    }
+  }
+  out.push({ kind: 'eof', text: '', span: span(pos, pos), ws, nl });
+  return out;
+
+  /** JSON number syntax; a leading zero is allowed only before `.` or an exponent. */
+  function scanNumber(): string | undefined {
+    const start = pos;
+    while (pos < text.length && isDigit(text[pos]!)) pos++;
+    if (text[start] === '0' && pos - start > 1) return 'expected number without leading zero';
+    if (text[pos] === '.') {
+      pos++;
+      const f = pos;
+      while (pos < text.length && isDigit(text[pos]!)) pos++;
+      if (pos === f) return 'expected fraction';
+    }
+    if (text[pos] === 'e' || text[pos] === 'E') {
+      pos++;
+      if (text[pos] === '+' || text[pos] === '-') pos++;
+      const e = pos;
+      while (pos < text.length && isDigit(text[pos]!)) pos++;
+      if (pos === e) return 'expected exponent';
+    }
+    if (pos < text.length && isLetter(text[pos]!)) return 'illegal number format';
+    return undefined;
+  }
+
+  /** A double-quoted string with JSON escapes; it may not span lines. */
+  function scanString(): string | { error: string } {
+    pos++;
+    let s = '';
+    for (;;) {
+      if (pos >= text.length || text[pos] === '\n') return { error: 'non-terminated string' };
+      const ch = text[pos++]!;
+      if (ch === '"') break;
+      if (ch !== '\\') {
+        s += ch;
+        continue;
+      }
+      const e = text[pos] ?? '';
+      const simple = ESCAPES[e];
+      if (simple !== undefined) {
+        s += simple;
+        pos++;
+      } else if (e === 'u' && /^[0-9a-fA-F]{4}$/.test(text.slice(pos + 1, pos + 5))) {
+        s += String.fromCharCode(Number.parseInt(text.slice(pos + 1, pos + 5), 16));
+        pos += 5;
+      } else {
+        return { error: 'illegal escape sequence' };
+      }
+    }
+    // A lone surrogate from `\uD800` becomes U+FFFD, as Go's JSON decoder does.
+    return s.toWellFormed();
+  }
+}
+
+/** The parser's position in a token list, with OPA-style error helpers. */
+export class TokenCursor {
+  readonly source: Source;
+  protected readonly toks: Token[];
+  protected i = 0;
+
+  constructor(source: Source) {
+    this.source = source;
+    this.toks = tokenize(source);
+  }
+
+  /** The current token; reaching a lexical error raises it. */
+  peek(): Token {
+    const t = this.toks[this.i] ?? this.toks[this.toks.length - 1]!;
+    if (t.kind === 'error') throw new RegoError('rego_parse_error', t.text, t.span);
+    return t;
+  }
+
+  /** The token `k` places ahead, without raising lexical errors. */
+  peekAt(k: number): Token {
+    return this.toks[Math.min(this.i + k, this.toks.length - 1)]!;
+  }
+
+  next(): Token {
+    const t = this.peek();
+    if (this.i < this.toks.length - 1) this.i++;
+    return t;
+  }
+
+  /** The last consumed token: where a node's span ends. */
+  prev(): Token {
+    return this.toks[Math.max(0, this.i - 1)]!;
+  }
+
+  /** Whether the current token is the punctuation `p`. */
+  is(p: string): boolean {
+    const t = this.peek();
+    return t.kind === 'punct' && t.text === p;
+  }
+
+  /** Whether the current token is the keyword `kw`. */
+  isKw(kw: string): boolean {
+    const t = this.peek();
+    return t.kind === 'ident' && t.text === kw;
+  }
+
+  accept(p: string): Token | undefined {
+    return this.is(p) ? this.next() : undefined;
+  }
+
+  expect(p: string, note?: string): Token {
+    if (!this.is(p)) throw this.unexpected(note ?? `expected ${p}`);
+    return this.next();
+  }
+
+  /** OPA's `unexpected <tok> token: <note>` error at the current token. */
+  unexpected(note?: string, t: Token = this.peek()): RegoError {
+    const what =
+      t.kind === 'punct'
+        ? `${t.text} token`
+        : t.kind === 'ident'
+          ? KEYWORDS.has(t.text)
+            ? `${t.text} keyword`
+            : 'ident token'
+          : `${t.kind} token`;
+    return new RegoError(
+      'rego_parse_error',
+      note ? `unexpected ${what}: ${note}` : `unexpected ${what}`,
+      t.span,
+    );
+  }
+
+  error(message: string, span: Span): RegoError {
+    return new RegoError('rego_parse_error', message, span);
+  }
+}
