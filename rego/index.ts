@@ -92,7 +92,7 @@ export class Policy {
   evalRule(path: string, opts: EvalOptions = {}): EvalResult {
     const parts = path.split('.');
     if (parts[0] === 'data') parts.shift();
-    const ev = this.evaluator(opts);
+    const ev = guard(() => this.evaluator(opts));
     const value = guard(() => ev.evalPath(parts));
     return { value, explanation: explanation(ev), steps: ev.steps };
   }
@@ -111,7 +111,7 @@ export class Policy {
       body = compileQuery(parseQuery({ name: 'query', text }), this.tree, this.registry);
       this.queryCache.set(text, body);
     }
-    const ev = this.evaluator(opts);
+    const ev = guard(() => this.evaluator(opts));
     const rows: Record<string, Value>[] = [];
     const compiled = body;
     guard(() =>
@@ -162,6 +162,9 @@ function guard<T>(fn: () => T): T {
   } catch (e) {
     if (e instanceof RegoError) throw e;
     if (e instanceof RangeError) throw new RegoError('eval_limit_error', `evaluation too deep: ${e.message}`);
+    if (e instanceof TypeError && /not a (finite number|JSON value)/.test(e.message)) {
+      throw new RegoError('eval_type_error', `invalid input document: ${e.message}`);
+    }
     throw new RegoError('eval_internal_error', e instanceof Error ? e.message : String(e));
   }
 }

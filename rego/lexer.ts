@@ -6,6 +6,12 @@
  * directly, and body expressions are separated by newlines, as in OPA's parser.
  */
 import { RegoError, type Source, type Span } from './errors.ts';
+import { normNum } from './value.ts';
+
+/** Deeper nesting is refused, so hostile input cannot exhaust the stack. */
+const MAX_DEPTH = 1000;
+/** Like OPA, number literals of absurd size or magnitude are refused. */
+const MAX_DIGITS = 30_000;
 
 export type TokenKind = 'ident' | 'number' | 'string' | 'punct' | 'eof' | 'error';
 
@@ -230,15 +236,91 @@ export function tokenize(source: Source): Token[] {
   }
 }
 
-/** The parser's position in a token list, with OPA-style error helpers. */
+/** The span from the start of `a` to the end of `b`. */
+export function spanOf(a: Span, b: Span): Span {
+  return { source: a.source, line: a.line, col: a.col, start: a.start, end: b.end };
+}
+
+/**
+ * The value of a number literal (`raw` may start with `-`), or undefined when it is too big.
+ * Integers keep every digit (bigint beyond the safe range); other literals become doubles,
+ * which can overflow to ±Infinity or underflow to 0 (`1e400`): NumberTerm.raw keeps the text.
+ */
+export function numberValue(raw: string): number | bigint | undefined {
+  const m = /^-?(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(raw);
+  if (!m || raw.length > MAX_DIGITS) return undefined;
+  const [, int = '', frac, exp] = m;
+  if (exp !== undefined && /[1-9]/.test(int + (frac ?? ''))) {
+    const magnitude =
+      exp.replace(/^[+-]/, '').length > 7 ? Number.POSITIVE_INFINITY : Number(exp) + int.length;
+    if (Math.abs(magnitude) > MAX_DIGITS) return undefined;
+  }
+  if (frac === undefined && exp === undefined) {
+    const n = Number(raw);
+    return Number.isSafeInteger(n) ? normNum(n) : normNum(BigInt(raw));
+  }
+  return normNum(Number(raw));
+}
+
+/** Errors no fallback may swallow: retrying another reading cannot make nesting shallower. */
+const FATAL = new WeakSet<RegoError>();
+
+interface Saved {
+  readonly i: number;
+  readonly w: number;
+}
+
+/**
+ * The parser's position in a token list: lookahead, backtracking, the nesting guard, and
+ * OPA-style error helpers.
+ */
 export class TokenCursor {
   readonly source: Source;
   protected readonly toks: Token[];
   protected i = 0;
+  /** Counter for renaming `_` to `$_N`, unique within one parse; rewound on backtracking. */
+  protected wildcards = 0;
+  protected depth = 0;
 
   constructor(source: Source) {
     this.source = source;
     this.toks = tokenize(source);
+  }
+
+  protected save(): Saved {
+    return { i: this.i, w: this.wildcards };
+  }
+
+  protected restore(s: Saved): void {
+    this.i = s.i;
+    this.wildcards = s.w;
+  }
+
+  /** Runs `f`; on a parse error rewinds and returns undefined (for OPA's try-then-fall-back spots). */
+  protected attempt<T>(f: () => T | undefined): T | undefined {
+    const s = this.save();
+    try {
+      const r = f();
+      if (r === undefined) this.restore(s);
+      return r;
+    } catch (e) {
+      if (!(e instanceof RegoError) || FATAL.has(e)) throw e;
+      this.restore(s);
+      return undefined;
+    }
+  }
+
+  /**
+   * Goes one nesting level deeper, refusing to go past {@link MAX_DEPTH}; callers undo it
+   * in a `finally`. (Not a wrapper taking a callback: that would cost stack frames per level.)
+   */
+  protected enter(): void {
+    if (this.depth >= MAX_DEPTH) {
+      const e = this.error('max parsing recursion depth exceeded', this.peek().span);
+      FATAL.add(e);
+      throw e;
+    }
+    this.depth++;
   }
 
   /** The current token; reaching a lexical error raises it. */

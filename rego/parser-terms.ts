@@ -3,14 +3,8 @@
  * queries and comprehensions. Infix operators are desugared to calls here (see ast.ts).
  */
 import type { Body, CallTerm, Expr, ExprNode, NumberTerm, Term, VarTerm, With } from './ast.ts';
-import { RegoError, type Span } from './errors.ts';
-import { KEYWORDS, type Token, TokenCursor } from './lexer.ts';
-import { normNum } from './value.ts';
-
-/** Deeper nesting is refused, so hostile input cannot exhaust the stack. */
-const MAX_DEPTH = 1000;
-/** OPA caps exponents; a literal with more digits than this is refused as too big. */
-const MAX_DIGITS = 30_000;
+import type { Span } from './errors.ts';
+import { KEYWORDS, numberValue, spanOf, type Token, TokenCursor } from './lexer.ts';
 
 /** Binary operators, lowest precedence first (`in` sits below all of them). */
 const BINARY = new Map<string, { name: string; prec: number }>([
@@ -28,11 +22,6 @@ const BINARY = new Map<string, { name: string; prec: number }>([
   ['/', { name: 'div', prec: 5 }],
   ['%', { name: 'rem', prec: 5 }],
 ]);
-
-/** The span from the start of `a` to the end of `b`. */
-export function spanOf(a: Span, b: Span): Span {
-  return { source: a.source, line: a.line, col: a.col, start: a.start, end: b.end };
-}
 
 export function isBinaryOp(t: Token): boolean {
   return t.kind === 'punct' && BINARY.has(t.text);
@@ -52,56 +41,9 @@ export function typeLabel(t: Term): string {
   }
 }
 
-/** Errors no fallback may swallow: retrying another reading cannot make nesting shallower. */
-const FATAL = new WeakSet<RegoError>();
-
-interface Saved {
-  readonly i: number;
-  readonly w: number;
-}
-
 export class TermParser extends TokenCursor {
-  /** Counter for renaming `_` to `$_N`, unique within one parse. */
-  protected wildcards = 0;
   /** `import rego.v2` turns `not { ... }` into a negated body. */
   protected notBodies = false;
-  private depth = 0;
-
-  protected save(): Saved {
-    return { i: this.i, w: this.wildcards };
-  }
-
-  protected restore(s: Saved): void {
-    this.i = s.i;
-    this.wildcards = s.w;
-  }
-
-  /**
-   * Goes one nesting level deeper, refusing to go past {@link MAX_DEPTH}; callers undo it
-   * in a `finally`. (Not a wrapper taking a callback: that would cost stack frames per level.)
-   */
-  private enter(): void {
-    if (this.depth >= MAX_DEPTH) {
-      const e = this.error('max parsing recursion depth exceeded', this.peek().span);
-      FATAL.add(e);
-      throw e;
-    }
-    this.depth++;
-  }
-
-  /** Runs `f`; on a parse error rewinds and returns undefined (for OPA's try-then-fall-back spots). */
-  protected attempt<T>(f: () => T | undefined): T | undefined {
-    const s = this.save();
-    try {
-      const r = f();
-      if (r === undefined) this.restore(s);
-      return r;
-    } catch (e) {
-      if (!(e instanceof RegoError) || FATAL.has(e)) throw e;
-      this.restore(s);
-      return undefined;
-    }
-  }
 
   protected varTerm(t: Token): VarTerm {
     const name = t.text === '_' ? `$_${this.wildcards++}` : t.text;
@@ -112,31 +54,10 @@ export class TermParser extends TokenCursor {
     return { type: 'call', name, args, span };
   }
 
-  /**
-   * Integers keep every digit (bigint beyond the safe range); other literals become doubles,
-   * which can overflow to ±Infinity or underflow to 0 (`1e400`): `raw` keeps the exact text.
-   * Like OPA, literals of absurd magnitude are refused.
-   */
   protected number(raw: string, span: Span): NumberTerm {
-    const m = /^-?(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(raw);
-    const int = m?.[1] ?? '';
-    const exp = m?.[3];
-    if (raw.length > MAX_DIGITS) throw this.error('number too big', span);
-    if (exp !== undefined && /[1-9]/.test(`${int}${m?.[2] ?? ''}`)) {
-      const e =
-        exp.replace(/^[+-]/, '').length > 7 ? Number.POSITIVE_INFINITY : Math.abs(Number(exp) + int.length);
-      if (e > MAX_DIGITS) throw this.error('number too big', span);
-    }
-    if (m?.[2] === undefined && exp === undefined) {
-      const n = Number(raw);
-      return {
-        type: 'number',
-        value: Number.isSafeInteger(n) ? normNum(n) : normNum(BigInt(raw)),
-        raw,
-        span,
-      };
-    }
-    return { type: 'number', value: normNum(Number(raw)), raw, span };
+    const value = numberValue(raw);
+    if (value === undefined) throw this.error('number too big', span);
+    return { type: 'number', value, raw, span };
   }
 
   /**

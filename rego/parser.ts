@@ -16,8 +16,8 @@ import type {
   VarTerm,
 } from './ast.ts';
 import { RegoError, type Source, type Span } from './errors.ts';
-import { KEYWORDS } from './lexer.ts';
-import { isBinaryOp, spanOf, TermParser, typeLabel } from './parser-terms.ts';
+import { KEYWORDS, spanOf } from './lexer.ts';
+import { isBinaryOp, TermParser, typeLabel } from './parser-terms.ts';
 
 const IMPORT_ROOTS = new Set(['data', 'input', 'future', 'rego']);
 const FUTURE_KEYWORDS = new Set(['contains', 'every', 'if', 'in']);

@@ -8,7 +8,7 @@
  * under their key, strings that would read back as another type double-quoted, multi-line
  * strings as literal blocks, floats in Go's `%g` form.
  */
-import YAML, { type Pair, type Scalar, type Tags } from 'yaml';
+import YAML, { type Pair, type Scalar, type ScalarTag, type Tags } from 'yaml';
 import { normNum, type Value } from '../value.ts';
 import { fromUtf8 } from './encoding-go.ts';
 import { goMarshal, parseJSON } from './encoding-json.ts';
@@ -31,7 +31,6 @@ const PARSE_OPTIONS = {
   uniqueKeys: false,
   intAsBigInt: true,
   customTags: goTags,
-  prettyErrors: false,
 } as const;
 
 function parseDocuments(text: string) {
@@ -41,7 +40,8 @@ function parseDocuments(text: string) {
     const err = d.errors[0];
     if (err) {
       const line = err.linePos?.[0]?.line;
-      throw new YAMLError(`yaml: ${line !== undefined ? `line ${line}: ` : ''}${err.message}`);
+      const message = err.message.replace(/ at line \d+, column \d+:[\s\S]*$/, '');
+      throw new YAMLError(`yaml: ${line !== undefined ? `line ${line}: ` : ''}${message}`);
     }
   }
   return list;
@@ -250,8 +250,9 @@ function toYAMLData(v: Value): unknown {
 
 /** `yaml.marshal` */
 export function stringifyYAML(v: Value): string {
-  const goNumberTag = {
+  const goNumberTag: ScalarTag = {
     identify: (x: unknown) => x instanceof GoNumber,
+    resolve: (s: string) => s,
     tag: 'tag:yaml.org,2002:go-number',
     default: true,
     stringify: (item: Scalar) => (item.value as GoNumber).text,

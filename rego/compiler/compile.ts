@@ -99,10 +99,13 @@ export function compileModules(sources: readonly Source[], registry: BuiltinRegi
       for (const a of cr.args) outputs(a, argBound);
       const { body, bound } = safety.reorder(rule.body, argBound);
       safety.checkBound([rule.head.key, rule.head.value, ...cr.suffix], bound, rule.head.span);
+      const fin = (t: Term | undefined, b: ReadonlySet<string>): Term | undefined => t && safety.nestedTerm(t, b);
+      const head = { ...rule.head, key: fin(rule.head.key, bound), value: fin(rule.head.value, bound) };
+      const suffix = cr.suffix.map((t) => safety.nestedTerm(t, bound));
       const elses = rule.elses.map((e) => {
         const r = safety.reorder(e.body, argBound);
         safety.checkBound([e.value], r.bound, e.span);
-        return { ...e, body: r.body };
+        return { ...e, body: r.body, value: fin(e.value, r.bound) };
       });
       if (rule.default) {
         const v = rule.head.value;
@@ -114,7 +117,7 @@ export function compileModules(sources: readonly Source[], registry: BuiltinRegi
           });
         }
       }
-      return { ...cr, rule: { ...rule, body, elses } };
+      return { ...cr, suffix, rule: { ...rule, head, body, elses } };
     };
     node.rules.splice(0, node.rules.length, ...node.rules.map(replace));
     if (node.defaultRule) node.defaultRule = replace(node.defaultRule);

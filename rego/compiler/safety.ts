@@ -7,6 +7,7 @@
  */
 import type { Body, Expr, ExprNode, Term } from '../ast.ts';
 import type { RegoErrorDetail, Span } from '../errors.ts';
+import { refText } from './resolve.ts';
 import { allVars, exprVars, isWildcard, needs, outputs, patternNeeds, refOutputs, refOutputsDeep } from './vars.ts';
 
 /** Declared arity of a callee (without the output operand), or undefined when unknown. */
@@ -123,7 +124,7 @@ export class SafetyChecker {
     const seen = new Set<string>();
     for (const t of terms) {
       if (!t) continue;
-      for (const v of needs(t, (c) => allVars(c))) {
+      for (const v of needs(t, () => [])) {
         if (!bound.has(v) && v !== 'input' && v !== 'data' && !seen.has(v)) {
           seen.add(v);
           this.errors.push({ code: 'rego_unsafe_var_error', message: `var ${displayVar(v)} is unsafe`, span });
@@ -171,8 +172,18 @@ export class SafetyChecker {
     return a !== undefined && t.args.length === a + 1;
   }
 
+  /** A `with` value naming a function or builtin (`with count as f`) reads no variables. */
+  private isFunctionName(t: Term, bound: ReadonlySet<string>): boolean {
+    const text = refText(t);
+    if (text === undefined) return false;
+    const head = t.type === 'var' ? t.name : t.type === 'ref' && t.head.type === 'var' ? t.head.name : '';
+    return !bound.has(head) && this.arity(text) !== undefined;
+  }
+
   private canRun(e: Expr, bound: ReadonlySet<string>, closure: (t: Term) => Iterable<string>, body: Body): boolean {
-    for (const w of e.withs) if (!subset(needs(w.value, closure), bound)) return false;
+    for (const w of e.withs) {
+      if (!this.isFunctionName(w.value, bound) && !subset(needs(w.value, closure), bound)) return false;
+    }
     if (e.negated) return subset(this.negationNeeds(e, body, bound), bound);
     return this.nodeCanRun(e.node, bound, closure);
   }
@@ -245,6 +256,13 @@ export class SafetyChecker {
       }
       return todo.length === 0;
     }
+    if (a.type === 'object' && b.type === 'object' && a.entries.length === b.entries.length) {
+      const pairs = pairObjectEntries(a, b);
+      if (!pairs) return false;
+      const arrA: Term = { type: 'array', items: pairs.map((p) => p[0]), span: a.span };
+      const arrB: Term = { type: 'array', items: pairs.map((p) => p[1]), span: b.span };
+      return this.unifyCanRun(arrA, arrB, bound, closure);
+    }
     return false;
   }
 
@@ -283,7 +301,7 @@ export class SafetyChecker {
       default:
         break;
     }
-    for (const w of e.withs) needs(w.value, closure, out);
+    for (const w of e.withs) if (!this.isFunctionName(w.value, new Set())) needs(w.value, closure, out);
     return out;
   }
 
@@ -318,7 +336,8 @@ export class SafetyChecker {
     return { ...e, node, withs: e.withs.map((w) => ({ ...w, value: t(w.value) })) };
   }
 
-  private nestedTerm(x: Term, bound: ReadonlySet<string>): Term {
+  /** Reorders comprehension bodies inside a term (used for rule heads too). */
+  nestedTerm(x: Term, bound: ReadonlySet<string>): Term {
     const t = (y: Term): Term => this.nestedTerm(y, bound);
     switch (x.type) {
       case 'ref':
@@ -354,6 +373,24 @@ function bodyClosure(body: Body, closure: (t: Term) => Iterable<string>): Set<st
     for (const v of exprVars(e)) {
       for (const c of closure({ type: 'var', name: v, span: e.span })) out.add(c);
     }
+  }
+  return out;
+}
+
+/** Pairs the entries of two object patterns by their (literal) keys; undefined if keys differ. */
+export function pairObjectEntries(
+  a: Extract<Term, { type: 'object' }>,
+  b: Extract<Term, { type: 'object' }>,
+): (readonly [Term, Term])[] | undefined {
+  const keyText = (t: Term): string | undefined =>
+    t.type === 'string' ? `s:${t.value}` : t.type === 'number' ? `n:${t.raw}` : t.type === 'boolean' ? `b:${t.value}` : t.type === 'null' ? 'null' : undefined;
+  const out: (readonly [Term, Term])[] = [];
+  for (const [ka, va] of a.entries) {
+    const ta = keyText(ka);
+    if (ta === undefined) return undefined;
+    const match = b.entries.find(([kb]) => keyText(kb) === ta);
+    if (!match) return undefined;
+    out.push([va, match[1]]);
   }
   return out;
 }

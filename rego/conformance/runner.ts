@@ -136,9 +136,10 @@ export function runCase(c: ConformanceCase, file: string, root: string, skips: r
     const w = want[i]!;
     const g = got[i]!;
     for (const k of Object.keys(w)) {
-      let a = g[k];
-      let b = w[k]!;
-      if (a === undefined) return { ...base, outcome: 'failed', reason: `binding ${k} missing` };
+      const got0 = g[k];
+      if (got0 === undefined) return { ...base, outcome: 'failed', reason: `binding ${k} missing` };
+      let a: Value = got0;
+      let b: Value = w[k]!;
       if (c.sort_bindings) {
         a = sortedIfArray(a);
         b = sortedIfArray(b);

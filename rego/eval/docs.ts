@@ -3,7 +3,7 @@
  * merge of base documents (data.json) with virtual documents (rules).
  */
 import { RegoError, type Span } from '../errors.ts';
-import { equal, isObject, makeObject, objEntries, objGet, type Value, valueKey } from '../value.ts';
+import { equal, isObject, makeObject, objEntries, objGet, RegoSet, type Value, valueKey } from '../value.ts';
 
 type Slot = { key: Value; leaf?: Value; children?: Map<unknown, Slot> };
 
@@ -44,6 +44,34 @@ export class DocBuilder {
           return;
         }
         level.set(k, { key, leaf: v });
+        return;
+      }
+      if (!slot) {
+        slot = { key, children: new Map() };
+        level.set(k, slot);
+      } else if (!slot.children) {
+        throw new RegoError('eval_conflict_error', `rule ${this.name} produced conflicting values`, span);
+      }
+      level = slot.children!;
+    }
+  }
+
+  /** Multi-value ref-head rules (`a.b[x] contains y`): adds v to the set at keys. */
+  addToSet(keys: readonly Value[], v: Value, span: Span): void {
+    let level = this.root;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      const k = valueKey(key);
+      let slot = level.get(k);
+      if (i === keys.length - 1) {
+        if (!slot) {
+          slot = { key, leaf: new RegoSet() };
+          level.set(k, slot);
+        }
+        if (!(slot.leaf instanceof RegoSet)) {
+          throw new RegoError('eval_conflict_error', `rule ${this.name} produced conflicting values`, span);
+        }
+        slot.leaf.add(v);
         return;
       }
       if (!slot) {

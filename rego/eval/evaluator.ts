@@ -12,6 +12,7 @@
 import type { Body, Expr, ExprNode, Term, With } from '../ast.ts';
 import type { BuiltinContext, BuiltinRegistry } from '../builtins/registry.ts';
 import { refText } from '../compiler/resolve.ts';
+import { pairObjectEntries } from '../compiler/safety.ts';
 import type { CompiledRule, RuleNode, RuleTree } from '../compiler/tree.ts';
 import { BuiltinError, RegoError, type Span, UndefinedResult } from '../errors.ts';
 import {
@@ -49,6 +50,8 @@ export class Evaluator {
   private env = new Map<string, Value>();
   /** Number of rule/function frames entered (0 while evaluating the query itself). */
   private depth = 0;
+  /** Whether the last complete-rule value came from an `else` clause (for conflict wording). */
+  private lastFromElse = false;
   private state: EvalState;
   private readonly strict: boolean;
   private readonly maxSteps: number;
@@ -522,6 +525,7 @@ export class Evaluator {
   private evalRules(node: RuleNode): Value | undefined {
     switch (node.kind) {
       case 'partialset': {
+        if (node.rules.some((r) => r.suffix.length > 0)) return this.evalObjectRules(node);
         const set = new RegoSet();
         for (const cr of node.rules) {
           this.inFrame(() =>
@@ -543,13 +547,18 @@ export class Evaluator {
         const within = `rule ${node.name} produced conflicting values`;
         const msg = 'complete rules must not produce multiple outputs';
         let result: Value | undefined;
+        let resultFromElse = false;
+        const top = this.depth === 0;
         for (const cr of node.rules) {
-          const v = this.evalCompleteRule(cr, [], within);
+          const v = this.evalCompleteRule(cr, [], top ? within : msg);
           if (v === undefined) continue;
           if (result !== undefined && !equal(result, v)) {
-            throw new RegoError('eval_conflict_error', msg, cr.rule.span);
+            // OPA reports two else-values of the queried rule itself with the per-rule wording.
+            const m = top && resultFromElse && this.lastFromElse ? within : msg;
+            throw new RegoError('eval_conflict_error', m, cr.rule.span);
           }
           result = v;
+          resultFromElse = this.lastFromElse;
         }
         if (result === undefined && node.defaultRule) result = this.evalCompleteRule(node.defaultRule, [], within);
         return result;
@@ -604,6 +613,7 @@ export class Evaluator {
       );
       if (value !== undefined) {
         this.explain(cr);
+        this.lastFromElse = ci > 0;
         return value;
       }
     }
@@ -624,11 +634,13 @@ export class Evaluator {
         if (v !== undefined) doc.setRoot(v, cr.rule.span);
         continue;
       }
+      const isSet = cr.kind === 'partialset';
       this.inFrame(() =>
         this.evalBody(cr.rule.body, 0, () =>
           this.evalTerms(cr.suffix, 0, [], (keys) =>
-            this.evalTerm(cr.rule.head.value ?? TRUE_TERM, (v) => {
-              doc.insert(keys, v, cr.rule.span);
+            this.evalTerm((isSet ? cr.rule.head.key : cr.rule.head.value) ?? TRUE_TERM, (v) => {
+              if (isSet) doc.addToSet(keys, v, cr.rule.span);
+              else doc.insert(keys, v, cr.rule.span);
               this.explain(cr);
               return false;
             }),
@@ -657,8 +669,15 @@ export class Evaluator {
 
   private callMock(t: Extract<Term, { type: 'call' }>, mock: FunctionMock, vk: VK): boolean {
     switch (mock.kind) {
-      case 'function':
-        return this.callFunctionNode(t, mock.node, vk);
+      case 'function': {
+        // The replacement sees the real builtins and functions (it may call the original).
+        const outer = this.state;
+        const unmocked: EvalState = { ...outer, fnMocks: undefined, fnCache: new Map(), docCache: new Map() };
+        return this.callFunctionNode(t, mock.node, (v) => {
+          this.state = outer;
+          return vk(v);
+        }, unmocked);
+      }
       case 'builtin':
         return this.callBuiltin(t, mock.name, vk);
       case 'value': {
@@ -682,12 +701,23 @@ export class Evaluator {
     return this.registry.get(name)?.arity;
   }
 
-  private callFunctionNode(t: Extract<Term, { type: 'call' }>, node: RuleNode, vk: VK): boolean {
+  private callFunctionNode(t: Extract<Term, { type: 'call' }>, node: RuleNode, vk: VK, state?: EvalState): boolean {
     const arity = (node.rules[0] ?? node.defaultRule)?.args.length ?? 0;
     const hasOut = t.args.length === arity + 1;
     const ins = hasOut ? t.args.slice(0, -1) : t.args;
     return this.evalTerms(ins, 0, [], (args) => {
-      const result = this.callFunction(node, args);
+      let result: Value | undefined;
+      if (state) {
+        const outer = this.state;
+        this.state = state;
+        try {
+          result = this.callFunction(node, args);
+        } finally {
+          this.state = outer;
+        }
+      } else {
+        result = this.callFunction(node, args);
+      }
       if (result === undefined) return false;
       return hasOut ? this.unify(t.args[t.args.length - 1]!, result, () => vk(true)) : vk(result);
     });
@@ -819,6 +849,13 @@ export class Evaluator {
     if (a.type === 'array' && b.type === 'array') {
       if (a.items.length !== b.items.length) return false;
       const pair = (i: number): boolean => (i === a.items.length ? k() : this.unifyTerms(a.items[i]!, b.items[i]!, () => pair(i + 1)));
+      return pair(0);
+    }
+    if (a.type === 'object' && b.type === 'object' && a.entries.length === b.entries.length) {
+      const pairs = pairObjectEntries(a, b);
+      if (!pairs) return false;
+      const pair = (i: number): boolean =>
+        i === pairs.length ? k() : this.unifyTerms(pairs[i]![0], pairs[i]![1], () => pair(i + 1));
       return pair(0);
     }
     return false;

@@ -50,7 +50,6 @@ function check([name, args, want]: Case): void {
 
 const v = (value: Value): Expect => ({ value });
 const typeErr = (message: string): Expect => ({ error: 'eval_type_error', message });
-const builtinErr = (message: string): Expect => ({ error: 'eval_builtin_error', message });
 const label = (c: Case): string => `${c[0]}(${c[1].map((a) => toRegoString(a)).join(', ')})`;
 /** Builds an object from a JS literal (nested literals become Rego objects too). */
 function o(x: Record<string, unknown>): Value {

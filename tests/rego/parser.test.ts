@@ -68,7 +68,7 @@ const rule = (text: string) => {
   const r = mod(text).rules[0]!;
   const h = r.head;
   return [
-    r.kind + (r.default ? ' default' : ''),
+    `${r.kind}${r.default ? ' default' : ''} `,
     h.ref.map(t).join('.'),
     h.args ? `(${h.args.map(t).join(', ')})` : '',
     h.key ? ` contains ${t(h.key)}` : '',
@@ -232,6 +232,20 @@ describe('modules', () => {
       'input',
     ]);
     expect(m.imports[2]!.span).toMatchObject({ line: 4, col: 1 });
+    const m2 = parseModule(
+      src('package p\nimport rego.v2\nimport future.keywords\nimport future.keywords.every'),
+    );
+    expect(m2.imports).toHaveLength(3);
+  });
+
+  it.each([
+    ['import rego.v3', 'invalid import `rego.v3`'],
+    ['import future.keywords.foo', 'unexpected keyword'],
+    ['import rego.v1 as r', '`rego` imports cannot be aliased'],
+    ['import data.x.if', 'must not end with a keyword'],
+    ['import data.x as if', 'expected var'],
+  ])('rejects %s', (text, message) => {
+    expect(parseError(() => parseModule(src(`package p\n${text}`))).message).toContain(message);
   });
 
   it.each([
@@ -241,6 +255,9 @@ describe('modules', () => {
     ['p if input.x', 'complete p = true {input["x"]}'],
     ['p if { x\n y; z }', 'complete p = true {x; y; z}'],
     ['p if { {1} }', 'complete p = true {set(1)}'],
+    // Like OPA: `if` followed by an object literal is a one-expression body (always true).
+    ['p if {}', 'complete p = true {{}}'],
+    ['p if {"a": 1}', 'complete p = true {{"a": 1}}'],
     ['p := v if { v := 1 }', 'complete p := v {v := 1}'],
     ['p = v if { v := 1 }', 'complete p = v {v := 1}'],
     ['p := v if v := 1', 'complete p := v {v := 1}'],
@@ -303,7 +320,7 @@ describe('parse errors', () => {
     ['package p\n\np', 3, 'rule must have value assignment and/or body declaration'],
     ['package p\np if {\n  x\n', 4, 'unexpected eof token'],
     ['package p\np if { x y }', 2, 'unexpected ident token: expected \\n or ; or }'],
-    ['package p\np if {\n}', 2, 'found empty body'],
+    ['package p\np if { every x in y {\n} }', 3, 'found empty body'],
     ['package p\nx := }', 2, 'unexpected } token'],
     ['package p\nx := "a\\q"', 2, 'illegal escape sequence'],
     ['package p\nx := "abc', 2, 'non-terminated string'],
@@ -315,7 +332,11 @@ describe('parse errors', () => {
     ['package p\ndefault p', 2, 'illegal default rule (must have a value)'],
     ['package p\ndefault p := x', 2, 'illegal default rule (value cannot contain var)'],
     ['package p\np contains x if { x } else := 1', 2, 'else keyword cannot be used on multi-value rules'],
-    ['package p\np[x] := 1 if { x } else := 1', 2, 'else keyword cannot be used on rules with variables in head'],
+    [
+      'package p\np[x] := 1 if { x } else := 1',
+      2,
+      'else keyword cannot be used on rules with variables in head',
+    ],
     ['package p\np := 1\nelse := 2', 3, 'unexpected else keyword'],
     ['package p\np := 1 if { x } else { y }', 2, '`if` keyword is required before rule body'],
     ['package p\nif := 1', 2, 'unexpected if keyword'],
@@ -338,7 +359,13 @@ describe('parse errors', () => {
   });
 
   it('refuses deep nesting with a parse error', () => {
-    for (const deep of ['['.repeat(5000), '('.repeat(5000), '-'.repeat(5000), 'f('.repeat(5000), '{'.repeat(5000)]) {
+    for (const deep of [
+      '['.repeat(5000),
+      '('.repeat(5000),
+      '-'.repeat(5000),
+      'f('.repeat(5000),
+      '{'.repeat(5000),
+    ]) {
       const err = parseError(() => parseTerm(src(deep)));
       expect(err.message).toContain('max parsing recursion depth exceeded');
     }
@@ -432,7 +459,14 @@ describe('robustness', () => {
     ...new Set(cases.flatMap((c) => c.modules)),
     'package p\np[x] := {"a": [1, -2.5e3, `r`]} if { some x, y in input; not f(x) with input as {1} }\n',
   ];
-  const alphabet = [...'{}[]()|&,;:.=!<>+-*/%"`#\\\n\t _ax01'].concat([' if ', ' else ', ' in ', ' not ', ' some ', ' := ']);
+  const alphabet = [...'{}[]()|&,;:.=!<>+-*/%"`#\\\n\t _ax01'].concat([
+    ' if ',
+    ' else ',
+    ' in ',
+    ' not ',
+    ' some ',
+    ' := ',
+  ]);
   const mutated = fc
     .tuple(
       fc.constantFrom(...seeds),
@@ -444,7 +478,9 @@ describe('robustness', () => {
         return acc.slice(0, i) + ins + acc.slice(i + del);
       }, s),
     );
-  const truncated = fc.tuple(fc.constantFrom(...seeds), fc.nat()).map(([s, n]) => s.slice(0, n % (s.length + 1)));
+  const truncated = fc
+    .tuple(fc.constantFrom(...seeds), fc.nat())
+    .map(([s, n]) => s.slice(0, n % (s.length + 1)));
   const random = fc.oneof(fc.string({ maxLength: 200 }), fc.string({ unit: 'binary', maxLength: 200 }));
   const anyInput = fc.oneof(mutated, truncated, random);
 
@@ -452,7 +488,8 @@ describe('robustness', () => {
     try {
       checkSpans(f(), len);
     } catch (err) {
-      if (!(err instanceof RegoError) || err.code !== 'rego_parse_error' || err.message.includes('internal')) throw err;
+      if (!(err instanceof RegoError) || err.code !== 'rego_parse_error' || err.message.includes('internal'))
+        throw err;
     }
   };
 
