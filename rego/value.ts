@@ -108,6 +108,8 @@ export function valueKey(v: Value): string | number | boolean | null {
     case 'string':
       return v.charCodeAt(0) === 0 ? COMPOSITE + JSON.stringify(v) : v;
     case 'number':
+      // A whole double beyond 2^53 equals the bigint it denotes, so it must share its key.
+      if (Number.isInteger(v) && !Number.isSafeInteger(v)) return COMPOSITE + BigInt(v).toString();
       return v === 0 ? 0 : v;
     case 'bigint':
       return COMPOSITE + v.toString();
@@ -139,7 +141,7 @@ export function canonical(v: Value): string {
 }
 
 function numText(n: number): string {
-  if (Number.isInteger(n) && Math.abs(n) < 1e21) return n.toFixed(0);
+  if (Number.isInteger(n)) return Number.isSafeInteger(n) ? n.toFixed(0) : BigInt(n).toString();
   return String(n);
 }
 

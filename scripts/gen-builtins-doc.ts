@@ -51,14 +51,14 @@ export function renderBuiltinsDoc(): string {
     catalogued.add(name);
     let status: Status;
     let note = '';
-    if (registry.has(name)) {
+    if (registry.has(name) && !registry.get(name)?.unsupported) {
       status = 'supported';
     } else if (EVALUATOR[name] !== undefined) {
       status = 'evaluator';
       note = EVALUATOR[name];
     } else {
       status = 'not supported';
-      note = UNSUPPORTED_NOTES[name] ?? '';
+      note = UNSUPPORTED_NOTES[name] ?? registry.get(name)?.unsupported ?? '';
     }
     if (category === 'deprecated') note = note ? `${DEPRECATED_NOTE}; ${note}` : DEPRECATED_NOTE;
     counts[status]++;

@@ -80,7 +80,11 @@ export function base64DecodeGo(s: string, url: boolean): Uint8Array {
       dlen = j;
       break;
     }
-    const val = ((dbuf[0] as number) << 18) | ((dbuf[1] as number) << 12) | ((dbuf[2] as number) << 6) | (dbuf[3] as number);
+    const val =
+      ((dbuf[0] as number) << 18) |
+      ((dbuf[1] as number) << 12) |
+      ((dbuf[2] as number) << 6) |
+      (dbuf[3] as number);
     const bytes = [(val >> 16) & 0xff, (val >> 8) & 0xff, val & 0xff];
     for (let k = 0; k < dlen - 1; k++) out.push(bytes[k] as number);
   }

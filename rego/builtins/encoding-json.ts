@@ -372,12 +372,12 @@ export function goJSONSyntaxError(text: string): string {
         bad('after array element');
       }
     }
-    if (c === 0x22) return str();
-    if (c === 0x2d || isDigit(c)) return num();
-    if (c === 0x74) return literal('true');
-    if (c === 0x66) return literal('false');
-    if (c === 0x6e) return literal('null');
-    bad('looking for beginning of value');
+    if (c === 0x22) str();
+    else if (c === 0x2d || isDigit(c)) num();
+    else if (c === 0x74) literal('true');
+    else if (c === 0x66) literal('false');
+    else if (c === 0x6e) literal('null');
+    else bad('looking for beginning of value');
   };
   try {
     value();

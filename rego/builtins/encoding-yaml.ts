@@ -201,9 +201,11 @@ function goKeyLess(a: string, b: string): boolean {
       }
     }
     let ai = i;
-    for (; ai < ar.length && isDigit(ar[ai]); ai++) an = an * 10n + BigInt((ar[ai] as string).charCodeAt(0) - 48);
+    for (; ai < ar.length && isDigit(ar[ai]); ai++)
+      an = an * 10n + BigInt((ar[ai] as string).charCodeAt(0) - 48);
     let bi = i;
-    for (; bi < br.length && isDigit(br[bi]); bi++) bn = bn * 10n + BigInt((br[bi] as string).charCodeAt(0) - 48);
+    for (; bi < br.length && isDigit(br[bi]); bi++)
+      bn = bn * 10n + BigInt((br[bi] as string).charCodeAt(0) - 48);
     if (an !== bn) return an < bn;
     if (ai !== bi) return ai < bi;
     return (ca.codePointAt(0) as number) < (cb.codePointAt(0) as number);

@@ -21,6 +21,7 @@ import { register as time } from './time.ts';
 import { register as types } from './types.ts';
 import { register as units } from './units.ts';
 import { register as misc } from './misc.ts';
+import { register as unsupported } from './unsupported.ts';
 
 let cached: BuiltinRegistry | undefined;
 
@@ -46,6 +47,7 @@ export function createDefaultRegistry(): BuiltinRegistry {
     time,
     net,
     misc,
+    unsupported,
   ]) {
     reg(r);
   }

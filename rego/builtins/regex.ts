@@ -216,7 +216,8 @@ export function register(r: BuiltinRegistry): void {
     const n = intOperand(args, 2);
     return allMatches(compileRegex(pattern), value, n, true).map((loc) => {
       const groups: string[] = [];
-      for (let g = 0; g < loc.length; g += 2) groups.push(loc[g]! >= 0 ? value.slice(loc[g], loc[g + 1]) : '');
+      for (let g = 0; g < loc.length; g += 2)
+        groups.push(loc[g]! >= 0 ? value.slice(loc[g], loc[g + 1]) : '');
       return groups;
     });
   });

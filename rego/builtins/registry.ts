@@ -52,6 +52,11 @@ export interface Builtin {
    * Variadic builtins (`print`) accept any number of args; arity is then the minimum.
    */
   readonly variadic?: boolean;
+  /**
+   * Known to OPA but not implemented here: registered so policies that only call it under a
+   * `with` mock compile and run, as in OPA; a real call is a builtin error.
+   */
+  readonly unsupported?: string;
 }
 
 /** Name → builtin. */

@@ -454,31 +454,37 @@ class Printer {
     switch (verb) {
       case 'v':
       case 'd':
-        return this.fmtIntegerDigits(v, 10, verb, false);
+        this.fmtIntegerDigits(v, 10, verb, false);
+        return;
       case 'b':
-        return this.fmtIntegerDigits(v, 2, verb, false);
+        this.fmtIntegerDigits(v, 2, verb, false);
+        return;
       case 'o':
       case 'O':
-        return this.fmtIntegerDigits(v, 8, verb, false);
+        this.fmtIntegerDigits(v, 8, verb, false);
+        return;
       case 'x':
-        return this.fmtIntegerDigits(v, 16, verb, false);
+        this.fmtIntegerDigits(v, 16, verb, false);
+        return;
       case 'X':
-        return this.fmtIntegerDigits(v, 16, verb, true);
+        this.fmtIntegerDigits(v, 16, verb, true);
+        return;
       case 'c': {
         const r = v < 0n || v > 0x10ffffn || (v >= 0xd800n && v <= 0xdfffn) ? 0xfffd : Number(v);
-        return this.pad(String.fromCodePoint(r));
+        this.pad(String.fromCodePoint(r));
+        return;
       }
       case 'q': {
         const r = v < 0n || v > 0x10ffffn ? 0xfffd : Number(v);
-        if (this.sharp && r <= 0x10ffff && !(r >= 0xd800 && r <= 0xdfff) && goIsPrint(r)) {
-          return this.pad(`'${String.fromCodePoint(r)}'`);
-        }
-        return this.pad(goQuoteRune(r, this.plus));
+        this.pad(goQuoteRune(r, this.plus));
+        return;
       }
       case 'U':
-        return this.fmtUnicode(v);
+        this.fmtUnicode(v);
+        return;
       default:
-        return this.badVerb(verb, arg);
+        this.badVerb(verb, arg);
+        return;
     }
   }
 
@@ -517,7 +523,10 @@ class Printer {
         base = 16;
         break;
       default:
-        if (verb === 'w') return this.badVerb(verb, arg);
+        if (verb === 'w') {
+          this.badVerb(verb, arg);
+          return;
+        }
         this.out += `%!${verb}(big.Int=${v.toString()})`;
         return;
     }
@@ -556,21 +565,26 @@ class Printer {
   fmtFloatVerb(arg: GoArg, v: number, verb: string): void {
     switch (verb) {
       case 'v':
-        return this.fmtFloat(v, 'g', -1, 'v');
+        this.fmtFloat(v, 'g', -1, 'v');
+        return;
       case 'b':
       case 'g':
       case 'G':
       case 'x':
       case 'X':
-        return this.fmtFloat(v, verb, -1, verb);
+        this.fmtFloat(v, verb, -1, verb);
+        return;
       case 'f':
       case 'e':
       case 'E':
-        return this.fmtFloat(v, verb, 6, verb);
+        this.fmtFloat(v, verb, 6, verb);
+        return;
       case 'F':
-        return this.fmtFloat(v, 'f', 6, verb);
+        this.fmtFloat(v, 'f', 6, verb);
+        return;
       default:
-        return this.badVerb(verb, arg);
+        this.badVerb(verb, arg);
+        return;
     }
   }
 
@@ -635,18 +649,27 @@ class Printer {
   fmtString(arg: GoArg, s: string, verb: string): void {
     switch (verb) {
       case 'v':
-        if (this.sharpV) return this.fmtQ(s);
-        return this.pad(this.truncate(s));
+        if (this.sharpV) {
+          this.fmtQ(s);
+          return;
+        }
+        this.pad(this.truncate(s));
+        return;
       case 's':
-        return this.pad(this.truncate(s));
+        this.pad(this.truncate(s));
+        return;
       case 'x':
-        return this.fmtSx(s, false);
+        this.fmtSx(s, false);
+        return;
       case 'X':
-        return this.fmtSx(s, true);
+        this.fmtSx(s, true);
+        return;
       case 'q':
-        return this.fmtQ(s);
+        this.fmtQ(s);
+        return;
       default:
-        return this.badVerb(verb, arg);
+        this.badVerb(verb, arg);
+        return;
     }
   }
 
@@ -696,8 +719,16 @@ class Printer {
   badVerb(verb: string, arg: GoArg): void {
     this.out += `%!${verb}(${goTypeName(arg)}=`;
     if (arg.t === 'big') {
-      // While reporting an error Go skips Formatter methods and prints the struct itself.
-      this.out += `&{${arg.v < 0n} [${bigWords(arg.v < 0n ? -arg.v : arg.v).join(' ')}]}`;
+      // While reporting an error Go skips Formatter methods and prints the struct itself:
+      // &{neg [words…]}, each field formatted with the verb's flags.
+      this.out += '&{';
+      this.pad(String(arg.v < 0n));
+      this.out += ' [';
+      bigWords(arg.v < 0n ? -arg.v : arg.v).forEach((w, i) => {
+        if (i > 0) this.out += ' ';
+        this.fmtIntegerDigits(w, 10, 'v', false);
+      });
+      this.out += ']}';
     } else {
       this.printArg(arg, 'v');
     }
@@ -715,22 +746,26 @@ class Printer {
     }
     switch (arg.t) {
       case 'int64':
-        return this.fmtInt64(arg, arg.v, verb);
+        this.fmtInt64(arg, arg.v, verb);
+        return;
       case 'big':
-        return this.fmtBig(arg, arg.v, verb);
+        this.fmtBig(arg, arg.v, verb);
+        return;
       case 'float64':
-        return this.fmtFloatVerb(arg, arg.v, verb);
+        this.fmtFloatVerb(arg, arg.v, verb);
+        return;
       case 'string':
-        return this.fmtString(arg, arg.v, verb);
+        this.fmtString(arg, arg.v, verb);
+        return;
     }
   }
 }
 
 /** The 64-bit words of a natural number, least significant first (math/big's nat). */
-function bigWords(v: bigint): string[] {
-  const words: string[] = [];
+function bigWords(v: bigint): bigint[] {
+  const words: bigint[] = [];
   while (v > 0n) {
-    words.push((v & MASK64).toString());
+    words.push(v & MASK64);
     v >>= 64n;
   }
   return words;
@@ -872,7 +907,7 @@ export function goSprintf(format: string, args: readonly GoArg[]): string {
       if (afterIndex && p.widPresent) goodArgNum = false;
     }
     // precision
-    if (i + 1 <= end && format[i] === '.') {
+    if (i + 1 < end && format[i] === '.') {
       i++;
       if (afterIndex) goodArgNum = false;
       r = argNumber(i);

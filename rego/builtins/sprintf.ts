@@ -11,7 +11,14 @@
  * would treat the literal `3.0` as a float. Integral doubles beyond ±2^53 (which can only come
  * from float arithmetic) are floats.
  */
-import { objSortedEntries, type PlainObject, type RegoObject, RegoSet, formatNumber, type Value } from '../value.ts';
+import {
+  objSortedEntries,
+  type PlainObject,
+  type RegoObject,
+  RegoSet,
+  formatNumber,
+  type Value,
+} from '../value.ts';
 import { argArray, argString, type BuiltinRegistry } from './registry.ts';
 import { type GoArg, goQuote, goSprintf } from './sprintf-gofmt.ts';
 

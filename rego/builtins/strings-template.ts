@@ -16,7 +16,15 @@
  * `<no value>`, arrays as `[a b]`, objects as `map[k:v]`.
  */
 import { BuiltinError } from '../errors.ts';
-import { objSortedEntries, type PlainObject, type RegoObject, RegoSet, formatNumber, stringify, type Value } from '../value.ts';
+import {
+  objSortedEntries,
+  type PlainObject,
+  type RegoObject,
+  RegoSet,
+  formatNumber,
+  stringify,
+  type Value,
+} from '../value.ts';
 
 // Go values as json.Unmarshal (with UseNumber) produces them.
 type GoNum = { readonly num: string };
@@ -155,7 +163,12 @@ class Parser {
   }
 
   /** Parses nodes until one of the stop keywords; returns the nodes and the stop found. */
-  parseList(stops: readonly string[]): { nodes: Node[]; stop: string; stopPipe?: Pipe | undefined; stopPos: number } {
+  parseList(stops: readonly string[]): {
+    nodes: Node[];
+    stop: string;
+    stopPipe?: Pipe | undefined;
+    stopPos: number;
+  } {
     const nodes: Node[] = [];
     for (;;) {
       const open = this.src.indexOf('{{', this.i);
@@ -194,8 +207,14 @@ class Parser {
             let stopPipe: Pipe | undefined;
             if (head.v === 'else' && toks.length > 1) {
               const kw = toks[1]!;
-              if (kw.t !== 'ident' || (kw.v !== 'if' && kw.v !== 'with')) this.fail('unexpected token in else', open);
-              return { nodes, stop: `else ${kw.v}`, stopPipe: this.parsePipe(toks.slice(2), open, kw.v), stopPos: open };
+              if (kw.t !== 'ident' || (kw.v !== 'if' && kw.v !== 'with'))
+                this.fail('unexpected token in else', open);
+              return {
+                nodes,
+                stop: `else ${kw.v}`,
+                stopPipe: this.parsePipe(toks.slice(2), open, kw.v),
+                stopPos: open,
+              };
             }
             if (toks.length > 1) this.fail(`unexpected token in {{${head.v}}}`, open);
             return { nodes, stop: head.v, stopPipe, stopPos: open };
@@ -217,7 +236,10 @@ class Parser {
     }
   }
 
-  actionBounds(open: number, j: number): { body: string; bodyStart: number; end: number; trimAfter: boolean } {
+  actionBounds(
+    open: number,
+    j: number,
+  ): { body: string; bodyStart: number; end: number; trimAfter: boolean } {
     let k = j;
     while (k < this.src.length) {
       const ch = this.src[k];
@@ -246,7 +268,8 @@ class Parser {
     if (body.stop === 'else') {
       elseList = this.parseList(['end']).nodes;
     } else if (body.stop === 'else if' || body.stop === 'else with') {
-      if (kind === 'range' || body.stop.slice(5) !== kind) this.fail(`unexpected {{${body.stop}}}`, body.stopPos);
+      if (kind === 'range' || body.stop.slice(5) !== kind)
+        this.fail(`unexpected {{${body.stop}}}`, body.stopPos);
       // `{{else if x}}` is `{{else}}{{if x}}…{{end}}` sharing the outer {{end}}.
       elseList = [this.parseControl(kind, body.stopPipe!, body.stopPos)];
     }
@@ -285,11 +308,16 @@ class Parser {
         }
         this.fail(`function "${head.v}" not defined`, pos);
       }
-      return { decl, assign, cmd: { pos: head.pos, text: head.text, fn: head.v, args: toks.slice(1).map((t) => this.operand(t)) } };
+      return {
+        decl,
+        assign,
+        cmd: { pos: head.pos, text: head.text, fn: head.v, args: toks.slice(1).map((t) => this.operand(t)) },
+      };
     }
     if (toks.length > 1) {
       const t = toks[0]!;
-      if (t.t === 'var' || t.t === 'field' || t.t === 'dot') this.fail(`can't give argument to non-function ${t.text}`, pos);
+      if (t.t === 'var' || t.t === 'field' || t.t === 'dot')
+        this.fail(`can't give argument to non-function ${t.text}`, pos);
       this.fail(`unexpected ${toks[1]!.text} in operand`, pos);
     }
     if (head.t === 'ident' && head.v === 'nil') this.fail('nil is not a command', pos);
@@ -440,7 +468,9 @@ class Exec {
     const nl = before.lastIndexOf('\n');
     const line = before.split('\n').length;
     const col = utf8Len(before.slice(nl + 1));
-    throw new TemplateError(`template: template:${line}:${col}: executing "template" at <${node.text}>: ${msg}`);
+    throw new TemplateError(
+      `template: template:${line}:${col}: executing "template" at <${node.text}>: ${msg}`,
+    );
   }
 
   lookupVar(name: string, node: { pos: number; text: string }): GoVal {
@@ -486,7 +516,11 @@ class Exec {
     const args = c.args;
     const node = { pos: c.pos, text: c.text };
     const want = (n: number) => {
-      if (args.length !== n) this.fail(node, `error calling ${c.fn}: wrong number of args for ${c.fn}: want ${n} got ${args.length}`);
+      if (args.length !== n)
+        this.fail(
+          node,
+          `error calling ${c.fn}: wrong number of args for ${c.fn}: want ${n} got ${args.length}`,
+        );
     };
     switch (c.fn) {
       case 'not':
@@ -504,7 +538,8 @@ class Exec {
       }
       case 'eq':
       case 'ne': {
-        if (args.length < 2 && c.fn === 'eq') this.fail(node, 'error calling eq: missing argument for comparison');
+        if (args.length < 2 && c.fn === 'eq')
+          this.fail(node, 'error calling eq: missing argument for comparison');
         if (c.fn === 'ne') want(2);
         const a = this.operand(args[0]!, dot);
         let eq = false;
@@ -523,7 +558,10 @@ class Exec {
         if (isNum(v)) return { int: v.num.length };
         if (Array.isArray(v)) return { int: v.length };
         if (v instanceof Map) return { int: v.size };
-        return this.fail(node, `error calling len: len of ${v === null ? 'nil pointer' : `type ${goType(v)}`}`);
+        return this.fail(
+          node,
+          `error calling len: len of ${v === null ? 'nil pointer' : `type ${goType(v)}`}`,
+        );
       }
       case 'index': {
         if (args.length === 0) this.fail(node, 'wrong number of args for index: want at least 1 got 0');
@@ -531,11 +569,14 @@ class Exec {
         for (const a of args.slice(1)) {
           const k = this.operand(a, dot);
           if (v instanceof Map) {
-            if (typeof k !== 'string') this.fail(node, `error calling index: value has type ${goType(k)}; should be string`);
+            if (typeof k !== 'string')
+              this.fail(node, `error calling index: value has type ${goType(k)}; should be string`);
             v = v.has(k) ? (v.get(k) as GoVal) : null;
           } else if (Array.isArray(v)) {
-            if (!isInt(k)) this.fail(node, `error calling index: cannot index slice/array with type ${goType(k)}`);
-            if (k.int < 0 || k.int >= v.length) this.fail(node, `error calling index: index out of range: ${k.int}`);
+            if (!isInt(k))
+              this.fail(node, `error calling index: cannot index slice/array with type ${goType(k)}`);
+            if (k.int < 0 || k.int >= v.length)
+              this.fail(node, `error calling index: index out of range: ${k.int}`);
             v = v[k.int] as GoVal;
           } else if (v === null) {
             this.fail(node, 'error calling index: index of untyped nil');
@@ -559,7 +600,8 @@ class Exec {
     };
     const ka = kind(a);
     const kb = kind(b);
-    if (ka === 'invalid' || kb === 'invalid') this.fail(node, 'error calling eq: invalid type for comparison');
+    if (ka === 'invalid' || kb === 'invalid')
+      this.fail(node, 'error calling eq: invalid type for comparison');
     if (ka === 'nil' || kb === 'nil') return ka === kb;
     if (ka !== kb) this.fail(node, 'error calling eq: incompatible types for comparison');
     if (ka === 'string') return (isNum(a) ? a.num : a) === (isNum(b) ? b.num : b);
@@ -603,8 +645,12 @@ class Exec {
           if (Array.isArray(v)) items = v.map((x, i) => [{ int: i }, x]);
           else if (v instanceof Map) items = [...v].map(([k, x]) => [k, x]);
           else if (v === null) items = [];
-          else if (isInt(v)) items = Array.from({ length: Math.max(0, v.int) }, (_, i) => [{ int: i }, { int: i }]);
-          else return this.fail(n.pipe.cmd, `range can't iterate over ${printVal(v)}`);
+          else if (isInt(v))
+            items = Array.from({ length: Math.max(0, v.int) }, (_, i) => [{ int: i }, { int: i }]);
+          else {
+            this.fail(n.pipe.cmd, `range can't iterate over ${printVal(v)}`);
+            return;
+          }
           if (items.length === 0) {
             if (n.elseList) this.run(n.elseList, dot);
             break;

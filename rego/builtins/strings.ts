@@ -37,7 +37,10 @@ export function elementError(pos: number, composite: Value, elem: Value, expecte
 export function intOperand(args: Value[], i: number): number {
   const v = argNumber(args, i);
   if (typeof v === 'bigint' || !Number.isInteger(v)) {
-    throw new BuiltinError('eval_type_error', `operand ${i + 1} must be integer number but got floating-point number`);
+    throw new BuiltinError(
+      'eval_type_error',
+      `operand ${i + 1} must be integer number but got floating-point number`,
+    );
   }
   return v;
 }
@@ -248,7 +251,13 @@ function isGoSpace(c: string): boolean {
   const r = c.codePointAt(0)!;
   if (r <= 0xff) return r === 0x20 || (r >= 0x09 && r <= 0x0d) || r === 0x85 || r === 0xa0;
   return (
-    r === 0x1680 || (r >= 0x2000 && r <= 0x200a) || r === 0x2028 || r === 0x2029 || r === 0x202f || r === 0x205f || r === 0x3000
+    r === 0x1680 ||
+    (r >= 0x2000 && r <= 0x200a) ||
+    r === 0x2028 ||
+    r === 0x2029 ||
+    r === 0x202f ||
+    r === 0x205f ||
+    r === 0x3000
   );
 }
 
@@ -274,14 +283,16 @@ function toNumber(v: Value): Value {
   if (typeof v === 'number' || typeof v === 'bigint') return v;
   if (typeof v !== 'string') return typeError(1, 'one of {null, boolean, number, string}', v);
   const lower = v.replace(/^[+-]+/, '').toLowerCase();
-  if (lower === 'inf' || lower === 'infinity' || lower === 'nan') return typeError(1, 'valid number string', v);
+  if (lower === 'inf' || lower === 'infinity' || lower === 'nan')
+    return typeError(1, 'valid number string', v);
   if (INTEGER_RE.test(v)) return normNum(BigInt(v));
   let n: number;
   const hex = HEXFLOAT_RE.exec(v);
   if (DECIMAL_RE.test(v)) n = Number(v);
   else if (hex) n = parseHexFloat(hex);
   else return builtinError(`strconv.ParseFloat: parsing ${goQuoteSimple(v)}: invalid syntax`);
-  if (!Number.isFinite(n)) return builtinError(`strconv.ParseFloat: parsing ${goQuoteSimple(v)}: value out of range`);
+  if (!Number.isFinite(n))
+    return builtinError(`strconv.ParseFloat: parsing ${goQuoteSimple(v)}: value out of range`);
   return normNum(n);
 }
 
@@ -391,12 +402,16 @@ export function register(r: BuiltinRegistry): void {
     const s = argString(args, 1);
     const entries = objEntries(patterns);
     for (const [k] of entries) {
-      if (typeof k !== 'string') throw new BuiltinError('eval_type_error', 'operand 1 non-string key found in pattern object');
+      if (typeof k !== 'string')
+        throw new BuiltinError('eval_type_error', 'operand 1 non-string key found in pattern object');
     }
-    entries.sort((a, b) => ((a[0] as string) < (b[0] as string) ? -1 : (a[0] as string) > (b[0] as string) ? 1 : 0));
+    entries.sort((a, b) =>
+      (a[0] as string) < (b[0] as string) ? -1 : (a[0] as string) > (b[0] as string) ? 1 : 0,
+    );
     const pairs: [string, string][] = [];
     for (const [k, v] of entries) {
-      if (typeof v !== 'string') throw new BuiltinError('eval_type_error', 'operand 1 non-string value found in pattern object');
+      if (typeof v !== 'string')
+        throw new BuiltinError('eval_type_error', 'operand 1 non-string value found in pattern object');
       pairs.push([k as string, v]);
     }
     return replacePairs(pairs, s);
@@ -431,7 +446,9 @@ export function register(r: BuiltinRegistry): void {
     const p = argString(args, 1);
     return p !== '' && s.endsWith(p) ? s.slice(0, s.length - p.length) : s;
   });
-  r.def('trim_space', 1, 'strings', (args) => trimRightFn(trimLeftFn(argString(args, 0), isGoSpace), isGoSpace));
+  r.def('trim_space', 1, 'strings', (args) =>
+    trimRightFn(trimLeftFn(argString(args, 0), isGoSpace), isGoSpace),
+  );
 
   r.def('strings.reverse', 1, 'strings', (args) => reverse(argString(args, 0)));
 
@@ -458,5 +475,4 @@ export function register(r: BuiltinRegistry): void {
   });
 
   r.def('to_number', 1, 'conversions', (args) => toNumber(args[0] as Value));
-
 }

@@ -14,7 +14,7 @@
  * Exit codes: 0 when every test passed; 1 when a test failed or errored, the policy does not
  * compile, a data file cannot be read, or no test was found; 2 on a usage error.
  *
- * The daemon uses {@link runPolicyTests} to refuse a policy whose tests fail, so this module has
+ * The daemon will use {@link runPolicyTests} to refuse a policy whose tests fail, so this module has
  * no side effects when imported. It imports nothing outside `rego/` but node builtins.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';

@@ -501,8 +501,9 @@ export class Evaluator {
       if (node.children.size > 0 && v !== undefined && isObject(v)) v = this.mergeChildren(node, v);
     } else {
       v = this.mergeChildren(node, makeObject([]));
+      // Where a base document and a rule define the same key, OPA returns the base document.
       const base = this.baseAt(node.path);
-      if (base !== undefined) v = mergeValues(base, v);
+      if (base !== undefined) v = mergeValues(v, base);
     }
     if (this.state.dataMocks.length > 0 && node.path.length > 0 && v !== undefined) v = this.applyMocksBelow(node.path, v);
     cache.set(node.id, v);
@@ -544,8 +545,8 @@ export class Evaluator {
         if (node.rules.some((r) => r.suffix.length > 0)) return this.evalObjectRules(node);
         // OPA words a conflict between the solutions of one rule differently from a conflict
         // between rules.
-        const within = `rule ${node.name} produced conflicting values`;
-        const msg = 'complete rules must not produce multiple outputs';
+        const within = CONFLICT_WITHIN;
+        const msg = CONFLICT_ACROSS;
         let result: Value | undefined;
         let resultFromElse = false;
         const top = this.depth === 0;
@@ -555,7 +556,7 @@ export class Evaluator {
           if (result !== undefined && !equal(result, v)) {
             // OPA reports two else-values of the queried rule itself with the per-rule wording.
             const m = top && resultFromElse && this.lastFromElse ? within : msg;
-            throw new RegoError('eval_conflict_error', m, cr.rule.span);
+            throw new RegoError('eval_conflict_error', conflictMessage(m, cr), cr.rule.span);
           }
           result = v;
           resultFromElse = this.lastFromElse;
@@ -589,7 +590,7 @@ export class Evaluator {
    * Value of one complete rule (or function body, when args are given), trying its `else`
    * clauses in order when the body is undefined.
    */
-  private evalCompleteRule(cr: CompiledRule, args: readonly Value[], conflict = 'complete rules must not produce multiple outputs'): Value | undefined {
+  private evalCompleteRule(cr: CompiledRule, args: readonly Value[], conflict: ConflictKind = CONFLICT_ACROSS): Value | undefined {
     const clauses: { body: Body; value: Term | undefined }[] = [
       { body: cr.rule.body, value: cr.rule.head.value },
       ...cr.rule.elses.map((e) => ({ body: e.body, value: e.value })),
@@ -603,7 +604,7 @@ export class Evaluator {
           this.evalBody(c.body, 0, () =>
             this.evalTerm(c.value ?? TRUE_TERM, (v) => {
               if (value !== undefined && !equal(value, v)) {
-                throw new RegoError('eval_conflict_error', conflict, cr.rule.span);
+                throw new RegoError('eval_conflict_error', conflictMessage(conflict, cr), cr.rule.span);
               }
               value = v;
               return stopEarly;
@@ -729,12 +730,12 @@ export class Evaluator {
     const cache = this.state.fnCache;
     if (cache.has(key)) return cache.get(key);
     let result: Value | undefined;
-    const conflict = 'functions must not produce multiple outputs for same inputs';
+    const conflict = CONFLICT_FUNCTION;
     for (const cr of node.rules) {
       const v = this.evalCompleteRule(cr, args, conflict);
       if (v === undefined) continue;
       if (result !== undefined && !equal(result, v)) {
-        throw new RegoError('eval_conflict_error', conflict, cr.rule.span);
+        throw new RegoError('eval_conflict_error', conflictMessage(conflict, cr), cr.rule.span);
       }
       result = v;
     }
@@ -859,6 +860,23 @@ export class Evaluator {
       return pair(0);
     }
     return false;
+  }
+}
+
+type ConflictKind = 'within' | 'across' | 'function';
+const CONFLICT_WITHIN: ConflictKind = 'within';
+const CONFLICT_ACROSS: ConflictKind = 'across';
+const CONFLICT_FUNCTION: ConflictKind = 'function';
+
+/** OPA's wording for each kind of conflict (built only when one happens). */
+function conflictMessage(kind: ConflictKind, cr: CompiledRule): string {
+  switch (kind) {
+    case 'within':
+      return `rule ${['data', ...cr.path].join('.')} produced conflicting values`;
+    case 'across':
+      return 'complete rules must not produce multiple outputs';
+    case 'function':
+      return 'functions must not produce multiple outputs for same inputs';
   }
 }
 

@@ -1,0 +1,39 @@
+/**
+ * OPA builtins this engine does not implement. They are registered (with OPA's arity) so that a
+ * policy that names them still compiles, and so tests can replace them with `with … as …`, as in
+ * OPA. Calling one for real raises `eval_builtin_error` (undefined in non-strict mode), so a
+ * policy that depends on one fails closed.
+ */
+import { builtinError, type BuiltinRegistry } from './registry.ts';
+
+/** name → [arity, reason] */
+const UNSUPPORTED: Record<string, [number, string]> = {
+  'http.send': [1, 'network calls are not allowed in the decision path'],
+  'net.lookup_ip_addr': [1, 'DNS lookups are network calls, which are not allowed in the decision path'],
+  'providers.aws.sign_req': [3, 'signs requests for http.send, which is not supported'],
+  'crypto.x509.parse_certificates': [1, 'X.509 parsing is not implemented'],
+  'crypto.x509.parse_and_verify_certificates': [1, 'X.509 parsing is not implemented'],
+  'crypto.x509.parse_and_verify_certificates_with_options': [2, 'X.509 parsing is not implemented'],
+  'crypto.x509.parse_certificate_request': [1, 'X.509 parsing is not implemented'],
+  'crypto.x509.parse_keypair': [2, 'X.509 parsing is not implemented'],
+  'crypto.x509.parse_rsa_private_key': [1, 'X.509 parsing is not implemented'],
+  'crypto.parse_private_keys': [1, 'private key parsing is not implemented'],
+  'graphql.is_valid': [2, 'GraphQL parsing is not implemented'],
+  'graphql.parse': [2, 'GraphQL parsing is not implemented'],
+  'graphql.parse_and_verify': [2, 'GraphQL parsing is not implemented'],
+  'graphql.parse_query': [1, 'GraphQL parsing is not implemented'],
+  'graphql.parse_schema': [1, 'GraphQL parsing is not implemented'],
+  'graphql.schema_is_valid': [1, 'GraphQL parsing is not implemented'],
+  'rego.parse_module': [2, "OPA's JSON AST format is not produced by this engine"],
+  'rego.metadata.chain': [0, 'METADATA annotations are not parsed'],
+  'rego.metadata.rule': [0, 'METADATA annotations are not parsed'],
+};
+
+export function register(r: BuiltinRegistry): void {
+  for (const [name, [arity, reason]] of Object.entries(UNSUPPORTED)) {
+    if (r.has(name)) continue; // a real implementation registered earlier wins
+    r.def(name, arity, 'unsupported', () => builtinError(`not supported by this engine: ${reason}`), {
+      unsupported: reason,
+    });
+  }
+}
