@@ -11,7 +11,9 @@
  * - `x.y["z"]` becomes a ref term with head `x` and path `["y", "z"]` (string terms).
  * - a call used as a ref head (`f(x).y`) is a ref whose head is the call term.
  */
+import type { Builtin } from './builtins/registry.ts';
 import type { Span } from './errors.ts';
+import type { Value } from './value.ts';
 
 export type Term =
   | NullTerm
@@ -26,7 +28,18 @@ export type Term =
   | ArrayComprehension
   | SetComprehension
   | ObjectComprehension
-  | CallTerm;
+  | CallTerm
+  | ConstTerm;
+
+/**
+ * A ground composite literal (`{"a": [1, 2]}`) folded by the compiler into its value, so it is
+ * not rebuilt on every evaluation. Never produced by the parser.
+ */
+export interface ConstTerm {
+  readonly type: 'const';
+  readonly value: Value;
+  readonly span: Span;
+}
 
 export interface NullTerm {
   readonly type: 'null';
@@ -112,6 +125,8 @@ export interface CallTerm {
   readonly name: string;
   readonly args: readonly Term[];
   readonly span: Span;
+  /** The builtin this call resolves to, attached by the compiler's link step. */
+  readonly builtin?: Builtin | undefined;
 }
 
 /** A query or rule body: expressions evaluated left to right (after safety reordering). */

@@ -335,13 +335,43 @@ function toRegex(n: GNode, delims: readonly string[]): string {
   }
 }
 
-const globCache = new LRU<string, RE2JS>(256);
+/**
+ * Whether gobwas matches the empty string. It differs from the regex in one quirk: a pattern
+ * that is a lone one-character matcher (`?`, `[!a]`, `[a-z]`, possibly as an alternative of a
+ * top-level `{…}`) tests the empty string as if it were U+FFFD, so `?` matches "".
+ */
+function matchesEmpty(p: Container, delims: readonly string[]): boolean {
+  if (p.children.length === 1) {
+    const c = p.children[0]!;
+    switch (c.k) {
+      case 'single':
+        return !delims.includes('\uFFFD');
+      case 'list':
+        if (!c.not && Array.from(c.chars).length === 1) return false;
+        return c.chars.includes('\uFFFD') !== c.not;
+      case 'range':
+        return (0xfffd >= c.lo && 0xfffd <= c.hi) !== c.not;
+      case 'anyOf':
+        return c.children.some((alt) => matchesEmpty(alt as Container, delims));
+      default:
+        break;
+    }
+  }
+  return compileUncached(`^${toRegex(p, delims)}$`).test('');
+}
+
+interface CompiledGlob {
+  readonly re: RE2JS;
+  readonly empty: boolean;
+}
+
+const globCache = new LRU<string, CompiledGlob>(256);
 
 /** Compiles a glob with the given delimiters (cached); syntax errors are builtin errors. */
-export function compileGlob(pattern: string, delims: readonly string[]): RE2JS {
+function compileGlob(pattern: string, delims: readonly string[]): CompiledGlob {
   const key = `${delims.join('')}\u0000${pattern}`;
-  let re = globCache.get(key);
-  if (re === undefined) {
+  let g = globCache.get(key);
+  if (g === undefined) {
     let ast: Container;
     try {
       ast = parseGlob(pattern);
@@ -349,10 +379,16 @@ export function compileGlob(pattern: string, delims: readonly string[]): RE2JS {
       if (e instanceof GlobSyntaxError) return builtinError(e.message);
       throw e;
     }
-    re = compileUncached(`^${toRegex(ast, delims)}$`);
-    globCache.set(key, re);
+    g = { re: compileUncached(`^${toRegex(ast, delims)}$`), empty: matchesEmpty(ast, delims) };
+    globCache.set(key, g);
   }
-  return re;
+  return g;
+}
+
+/** glob.match's core: whether text matches the glob pattern with the given delimiters. */
+export function globMatch(pattern: string, delims: readonly string[], text: string): boolean {
+  const g = compileGlob(pattern, delims);
+  return text === '' ? g.empty : g.re.test(text);
 }
 
 /** gobwas's QuoteMeta: escapes `* ? \ [ ] { }`. */
@@ -380,7 +416,7 @@ export function register(r: BuiltinRegistry): void {
       return typeError(2, 'one of {array, null}', d);
     }
     const match = argString(args, 2);
-    return compileGlob(pattern, delims).test(match);
+    return globMatch(pattern, delims, match);
   });
 
   r.def('glob.quote_meta', 1, 'glob', (args) => globQuoteMeta(argString(args, 0)));

@@ -8,6 +8,7 @@ import type { BuiltinRegistry } from '../builtins/registry.ts';
 import { RegoError, type RegoErrorDetail, type Source } from '../errors.ts';
 import { parseModule } from '../parser.ts';
 import { type ResolveContext, resolveQuery, resolveRules } from './resolve.ts';
+import { Linker } from './link.ts';
 import { SafetyChecker } from './safety.ts';
 import { type CompiledRule, type RuleNode, RuleTree } from './tree.ts';
 import { allVars, outputs } from './vars.ts';
@@ -126,6 +127,7 @@ export function compileModules(sources: readonly Source[], registry: BuiltinRegi
   checkCalls(tree, registry, arity, errors);
   checkRecursion(tree, errors);
   if (errors.length > 0) throw new RegoError(errors[0]!.code, errors[0]!.message, errors[0]!.span, errors);
+  linkTree(tree, new Linker(registry));
   return { tree, modules };
 }
 
@@ -144,7 +146,7 @@ export function compileQuery(body: Body, tree: RuleTree, registry: BuiltinRegist
   const out = new SafetyChecker(arity, errors).reorder(resolved, new Set()).body;
   checkBodyCalls(out, tree, registry, arity, errors);
   if (errors.length > 0) throw new RegoError(errors[0]!.code, errors[0]!.message, errors[0]!.span, errors);
-  return out;
+  return new Linker(registry).body(out);
 }
 
 function lastSegment(p: RefTerm | VarTerm): string | undefined {
@@ -179,6 +181,7 @@ function makeCompiled(rule: Rule, node: RuleNode, suffix: Term[], mod: Module): 
     suffix,
     args: rule.head.args ?? [],
     constValue: (!v || allVars(v).size === 0) && suffix.every((t) => allVars(t).size === 0) && !hasCompound(v),
+    clauses: [],
     constClauses: [rule.head.value, ...rule.elses.map((e) => e.value)].map(
       (t) => !t || (allVars(t).size === 0 && !hasCompound(t)),
     ),
@@ -420,4 +423,25 @@ function checkRecursion(tree: RuleTree, errors: RegoErrorDetail[]): void {
     state.set(n, 2);
   };
   for (const n of deps.keys()) if (!state.has(n)) dfs(n);
+}
+
+/** Runs the link step over every rule of the tree (constant folding, builtin resolution). */
+function linkTree(tree: RuleTree, linker: Linker): void {
+  const t = (x: Term | undefined): Term | undefined => x && linker.term(x);
+  const link = (cr: CompiledRule): CompiledRule => {
+    const r = cr.rule;
+    const head = { ...r.head, key: t(r.head.key), value: t(r.head.value) };
+    const body = linker.body(r.body);
+    const elses = r.elses.map((e) => ({ ...e, body: linker.body(e.body), value: t(e.value) }));
+    return {
+      ...cr,
+      suffix: cr.suffix.map((x) => linker.term(x)),
+      rule: { ...r, head, body, elses },
+      clauses: [{ body, value: head.value }, ...elses.map((e) => ({ body: e.body, value: e.value }))],
+    };
+  };
+  for (const node of tree.root.ruleNodes()) {
+    node.rules.splice(0, node.rules.length, ...node.rules.map(link));
+    if (node.defaultRule) node.defaultRule = link(node.defaultRule);
+  }
 }

@@ -3,7 +3,7 @@
  * (package + static part of the rule ref) ends there. The evaluator walks it to resolve
  * `data.…` refs; the compiler uses it for conflict, arity and recursion checks.
  */
-import type { Rule, RuleKind, Term } from '../ast.ts';
+import type { Body, Rule, RuleKind, Term } from '../ast.ts';
 
 /** A rule after resolution and safety reordering, with where it sits in the tree. */
 export interface CompiledRule {
@@ -19,6 +19,8 @@ export interface CompiledRule {
   readonly constValue: boolean;
   /** Per clause (body, then each `else`): whether its value is a ground literal. */
   readonly constClauses: readonly boolean[];
+  /** The body and its `else` clauses, in order, with their value terms (filled by the link step). */
+  readonly clauses: readonly { readonly body: Body; readonly value: Term | undefined }[];
   readonly file: string;
   readonly line: number;
 }

@@ -10,7 +10,7 @@
  * node; `with` swaps the input, the mocks and the caches for the span of one expression.
  */
 import type { Body, Expr, ExprNode, Term, With } from '../ast.ts';
-import type { BuiltinContext, BuiltinRegistry } from '../builtins/registry.ts';
+import type { BuiltinContext, BuiltinFn, BuiltinRegistry } from '../builtins/registry.ts';
 import { refText } from '../compiler/resolve.ts';
 import { pairObjectEntries } from '../compiler/safety.ts';
 import type { CompiledRule, RuleNode, RuleTree } from '../compiler/tree.ts';
@@ -30,6 +30,16 @@ import {
 } from '../value.ts';
 import { DocBuilder, mergeValues } from './docs.ts';
 import { type DataMock, type EvalState, type FunctionMock, setPath } from './state.ts';
+
+const MULTI: unique symbol = Symbol('multi');
+
+/** One prefix cache per compiled tree, shared by every evaluation of it. */
+const prefixCaches = new WeakMap<RuleTree, WeakMap<Term, { node: RuleNode; depth: number }>>();
+function staticPrefixCache(tree: RuleTree): WeakMap<Term, { node: RuleNode; depth: number }> {
+  let c = prefixCaches.get(tree);
+  if (!c) prefixCaches.set(tree, (c = new WeakMap()));
+  return c;
+}
 
 type K = () => boolean;
 type VK = (v: Value) => boolean;
@@ -57,6 +67,8 @@ export class Evaluator {
   private readonly maxSteps: number;
   private readonly deadline: number;
   private readonly ctx: BuiltinContext;
+  /** Static prefix of each `data` ref in the rule tree (the tree never changes). */
+  private readonly staticPrefix: WeakMap<Term, { node: RuleNode; depth: number }>;
   /** Rules that produced a value, in order (for explanations). */
   readonly explained: CompiledRule[] | undefined;
   steps = 0;
@@ -67,6 +79,7 @@ export class Evaluator {
 
   constructor(tree: RuleTree, baseData: Value, registry: BuiltinRegistry, opts: EvaluatorOptions) {
     this.tree = tree;
+    this.staticPrefix = staticPrefixCache(tree);
     this.baseData = baseData;
     this.registry = registry;
     this.state = { input: opts.input, dataMocks: [], fnMocks: undefined, docCache: new Map(), fnCache: new Map() };
@@ -278,12 +291,15 @@ export class Evaluator {
   }
 
   evalTerm(t: Term, vk: VK): boolean {
+    const d = this.direct(t);
+    if (d !== MULTI) return d === undefined ? false : vk(d);
     switch (t.type) {
       case 'null':
         return vk(null);
       case 'boolean':
       case 'string':
       case 'number':
+      case 'const':
         return vk(t.value);
       case 'var': {
         if (t.name === 'input') return this.state.input === undefined ? false : vk(this.state.input);
@@ -352,6 +368,187 @@ export class Evaluator {
       }
       case 'call':
         return this.evalCall(t, vk);
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Direct evaluation: most terms have exactly one value or none. Computing it without
+  // continuations avoids closures on the hot path; MULTI sends the term to the general
+  // (iterating) path instead.
+
+  /** The single value of a term, undefined when it has none, or MULTI when it may iterate. */
+  private direct(t: Term): Value | undefined | typeof MULTI {
+    switch (t.type) {
+      case 'null':
+        return null;
+      case 'boolean':
+      case 'string':
+      case 'number':
+      case 'const':
+        return t.value;
+      case 'var': {
+        if (t.name === 'input') return this.state.input;
+        if (t.name === 'data') return MULTI;
+        const v = this.env.get(t.name);
+        return v === undefined ? MULTI : v;
+      }
+      case 'ref':
+        return this.directRef(t);
+      case 'call':
+        return this.directCall(t);
+      case 'array': {
+        const out: Value[] = new Array(t.items.length);
+        for (let i = 0; i < t.items.length; i++) {
+          const d = this.direct(t.items[i]!);
+          if (d === MULTI || d === undefined) return d;
+          out[i] = d;
+        }
+        return out;
+      }
+      case 'set': {
+        const out = new RegoSet();
+        for (const item of t.items) {
+          const d = this.direct(item);
+          if (d === MULTI || d === undefined) return d;
+          out.add(d);
+        }
+        return out;
+      }
+      case 'object': {
+        const b = new ObjectBuilder();
+        for (const [kt, vt] of t.entries) {
+          const k = this.direct(kt);
+          if (k === MULTI || k === undefined) return k;
+          const v = this.direct(vt);
+          if (v === MULTI || v === undefined) return v;
+          const prev = b.get(k);
+          if (prev !== undefined && !equal(prev, v)) {
+            throw new RegoError('eval_conflict_error', 'object keys must be unique', t.span);
+          }
+          b.set(k, v);
+        }
+        return b.build();
+      }
+      default:
+        // Comprehensions always have exactly one value; the general path computes it.
+        return MULTI;
+    }
+  }
+
+  private directRef(t: Extract<Term, { type: 'ref' }>): Value | undefined | typeof MULTI {
+    const head = t.head;
+    let cur: Value | undefined;
+    let i = 0;
+    if (head.type === 'var') {
+      if (head.name === 'data') return this.directData(t);
+      if (head.name === 'input') cur = this.state.input;
+      else {
+        cur = this.env.get(head.name);
+        if (cur === undefined) return MULTI;
+      }
+    } else {
+      const d = this.direct(head);
+      if (d === MULTI) return MULTI;
+      cur = d;
+    }
+    return this.directPath(cur, t.path, i);
+  }
+
+  /** Indexes `cur` by `path[i..]` while every segment is known. */
+  private directPath(cur: Value | undefined, path: readonly Term[], i: number): Value | undefined | typeof MULTI {
+    for (; i < path.length; i++) {
+      if (cur === undefined) return undefined;
+      const seg = path[i]!;
+      let key: Value;
+      if (seg.type === 'string' || seg.type === 'number') key = seg.value;
+      else if (seg.type === 'var') {
+        const v = this.env.get(seg.name);
+        if (v === undefined) return MULTI;
+        key = v;
+      } else {
+        const d = this.direct(seg);
+        if (d === MULTI || d === undefined) return d;
+        key = d;
+      }
+      cur = index(cur, key);
+    }
+    return cur;
+  }
+
+  /** `data.…` with known segments: the rule tree's static prefix is resolved once per term. */
+  private directData(t: Extract<Term, { type: 'ref' }>): Value | undefined | typeof MULTI {
+    if (this.state.dataMocks.length > 0) return MULTI;
+    let start = this.staticPrefix.get(t);
+    if (!start) {
+      let node = this.tree.root;
+      let depth = 0;
+      for (const seg of t.path) {
+        if (node.hasRules || seg.type !== 'string') break;
+        const child = node.children.get(seg.value);
+        if (!child) break;
+        node = child;
+        depth++;
+      }
+      start = { node, depth };
+      this.staticPrefix.set(t, start);
+    }
+    let node = start.node;
+    let i = start.depth;
+    const path = t.path;
+    for (; i < path.length; i++) {
+      if (node.hasRules) return this.directPath(this.nodeValue(node), path, i);
+      const seg = path[i]!;
+      let key: Value | undefined;
+      if (seg.type === 'string') key = seg.value;
+      else if (seg.type === 'var') key = this.env.get(seg.name);
+      if (typeof key !== 'string') return MULTI;
+      const child = node.children.get(key);
+      if (!child) return this.directPath(this.baseAt(node.path), path, i);
+      node = child;
+    }
+    return this.nodeValue(node);
+  }
+
+  private directCall(t: Extract<Term, { type: 'call' }>): Value | undefined | typeof MULTI {
+    if (this.state.fnMocks !== undefined) return MULTI;
+    const b = t.builtin;
+    if (b) {
+      if (b.relation || b.variadic || t.args.length !== b.arity) return MULTI;
+      const args = this.directArgs(t.args);
+      if (args === MULTI || args === undefined) return args;
+      return this.invokeBuiltin(b.name, b.fn, args, t.span);
+    }
+    if (!t.name.startsWith('data.')) return MULTI;
+    const node = this.tree.get(t.name);
+    if (!node) return MULTI;
+    const arity = (node.rules[0] ?? node.defaultRule)?.args.length ?? 0;
+    if (t.args.length !== arity) return MULTI;
+    const args = this.directArgs(t.args);
+    if (args === MULTI || args === undefined) return args;
+    return this.callFunction(node, args);
+  }
+
+  private directArgs(ts: readonly Term[]): Value[] | undefined | typeof MULTI {
+    const out: Value[] = new Array(ts.length);
+    for (let i = 0; i < ts.length; i++) {
+      const d = this.direct(ts[i]!);
+      if (d === MULTI || d === undefined) return d;
+      out[i] = d;
+    }
+    return out;
+  }
+
+  /** Calls a builtin; turns its errors into RegoError (strict) or undefined (non-strict). */
+  private invokeBuiltin(name: string, fn: BuiltinFn, args: Value[], span: Span): Value | undefined {
+    try {
+      return fn(args, this.ctx);
+    } catch (e) {
+      if (e instanceof UndefinedResult) return undefined;
+      if (e instanceof RegoError) throw e;
+      const kind = e instanceof BuiltinError ? e.kind : 'eval_builtin_error';
+      if (!this.strict) return undefined;
+      const msg = e instanceof Error ? e.message : String(e);
+      throw new RegoError(kind, `${name}: ${msg}`, span);
     }
   }
 
@@ -591,10 +788,7 @@ export class Evaluator {
    * clauses in order when the body is undefined.
    */
   private evalCompleteRule(cr: CompiledRule, args: readonly Value[], conflict: ConflictKind = CONFLICT_ACROSS): Value | undefined {
-    const clauses: { body: Body; value: Term | undefined }[] = [
-      { body: cr.rule.body, value: cr.rule.head.value },
-      ...cr.rule.elses.map((e) => ({ body: e.body, value: e.value })),
-    ];
+    const clauses = cr.clauses;
     for (let ci = 0; ci < clauses.length; ci++) {
       const c = clauses[ci]!;
       const stopEarly = cr.suffix.length === 0 && cr.constClauses[ci] === true;
@@ -745,22 +939,12 @@ export class Evaluator {
   }
 
   private callBuiltin(t: Extract<Term, { type: 'call' }>, name: string, vk: VK): boolean {
-    const b = this.registry.get(name);
+    const b = t.builtin && t.builtin.name === name ? t.builtin : this.registry.get(name);
     if (!b) throw new RegoError('eval_internal_error', `undefined function ${name}`, t.span);
     const hasOut = !b.variadic && t.args.length === b.arity + 1;
     const ins = hasOut ? t.args.slice(0, -1) : t.args;
     return this.evalTerms(ins, 0, [], (args) => {
-      let result: Value | undefined;
-      try {
-        result = b.fn(args, this.ctx);
-      } catch (e) {
-        if (e instanceof UndefinedResult) return false;
-        if (e instanceof RegoError) throw e;
-        const kind = e instanceof BuiltinError ? e.kind : 'eval_builtin_error';
-        if (!this.strict) return false;
-        const msg = e instanceof Error ? e.message : String(e);
-        throw new RegoError(kind, `${name}: ${msg}`, t.span);
-      }
+      const result = this.invokeBuiltin(name, b.fn, args, t.span);
       if (result === undefined) return false;
       const emit = (v: Value): boolean =>
         hasOut ? this.unify(t.args[t.args.length - 1]!, v, () => vk(true)) : vk(v);

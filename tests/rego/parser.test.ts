@@ -39,6 +39,8 @@ function t(x: Term): string {
       return `{${t(x.key)}: ${t(x.value)} | ${b(x.body)}}`;
     case 'call':
       return `${x.name}(${x.args.map(t).join(', ')})`;
+    case 'const':
+      return 'const';
   }
 }
 function e(x: Expr): string {
