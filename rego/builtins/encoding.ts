@@ -3,7 +3,15 @@
  * yaml.{marshal,unmarshal,is_valid}. Semantics and messages follow OPA (Go's encoders).
  */
 import { BuiltinError } from '../errors.ts';
-import { compareStrings, isObject, objSortedEntries, RegoSet, typeName, type Value } from '../value.ts';
+import {
+  compareStrings,
+  isObject,
+  objSortedEntries,
+  RegoSet,
+  toRegoString,
+  typeName,
+  type Value,
+} from '../value.ts';
 import {
   base64DecodeGo,
   base64Encode,
@@ -46,7 +54,7 @@ function marshalWithOptions(args: Value[]): string {
     if (typeof k !== 'string') {
       operandError(
         2,
-        `failed to stringify key ${goMarshal(k)} at index ${idx}: operand ${idx} must be string but got ${typeName(k)}`,
+        `failed to stringify key ${toRegoString(k)} at index ${idx}: operand ${idx} must be string but got ${typeName(k)}`,
       );
     }
     switch (k) {

@@ -61,7 +61,13 @@ function parseDecimal(s: string): Rat | undefined {
   if (!m) return undefined;
   const [, sign, int = '', frac = '', exp = '0'] = m;
   if (int === '' && frac === '') return undefined;
-  let p = BigInt(int + frac || '0');
+  const digits = (int + frac).replace(/^0+/, '');
+  if (digits === '') return { p: 0n, q: 1n };
+  // Magnitude below 10^-60: every result rounds or truncates to zero; skip the huge powers.
+  if (int.replace(/^0+/, '').length - (int + frac).length + digits.length + Number(exp) < -60) {
+    return { p: 0n, q: 1n };
+  }
+  let p = BigInt(digits);
   if (sign === '-') p = -p;
   const e = Number(exp) - frac.length;
   return e >= 0 ? { p: p * 10n ** BigInt(e), q: 1n } : { p, q: 10n ** BigInt(-e) };
@@ -91,6 +97,18 @@ function bitLen(x: bigint): number {
 
 /** Rounds |p/q| (p > 0) to a 64-bit mantissa, ties to even: the value is mant·2^exp. */
 function round64(p: bigint, q: bigint): { mant: bigint; exp: number } {
+  if (q === 1n) {
+    // An integer: shifts only, so huge exponents stay linear.
+    const len = bitLen(p);
+    if (len <= 64) return { mant: p << BigInt(64 - len), exp: len - 64 };
+    const shift = BigInt(len - 64);
+    let mant = p >> shift;
+    const rem = p & ((1n << shift) - 1n);
+    const half = 1n << (shift - 1n);
+    if (rem > half || (rem === half && (mant & 1n) === 1n)) mant++;
+    if (mant === 1n << 64n) return { mant: mant >> 1n, exp: len - 63 };
+    return { mant, exp: len - 64 };
+  }
   let exp = bitLen(p) - bitLen(q) - 64;
   for (;;) {
     const num = exp >= 0 ? p : p << BigInt(-exp);
@@ -119,6 +137,8 @@ function round64(p: bigint, q: bigint): { mant: bigint; exp: number } {
 function floatString10(r: Rat): string {
   const neg = r.p < 0n;
   const a = neg ? -r.p : r.p;
+  // Below 2^-40 the value rounds to zero at 10 decimals: skip dividing huge numbers.
+  if (bitLen(r.q) - bitLen(a) > 40) return `${neg ? '-' : ''}0.0000000000`;
   const scale = 10n ** 10n;
   let q = a / r.q;
   let rem = ((a % r.q) * scale) / r.q;
@@ -225,6 +245,7 @@ function parseUnits(raw: string): number | bigint {
   if (!n) return builtinError('units.parse: could not parse amount to a number');
   const p = n.p * mult.p;
   const q = n.q * mult.q;
+  if (q === 1n) return normNum(p);
   if (p % q === 0n) return normNum(p / q);
   return normNum(Number(floatString10({ p, q })));
 }
@@ -242,6 +263,8 @@ function parseBytes(raw: string): number | bigint {
   const n = parseDecimal(num);
   if (!n) return builtinError('units.parse_bytes: could not parse byte amount to a number');
   if (n.p === 0n) return 0;
+  // Below 2^-8 the product (at most 2^60 times the amount) truncates to zero.
+  if (bitLen(n.q) - bitLen(n.p < 0n ? -n.p : n.p) > 70) return 0;
   const neg = n.p < 0n;
   const a = round64(neg ? -n.p : n.p, n.q);
   const b = round64(a.mant * mult, 1n);

@@ -294,8 +294,16 @@ describe('properties', () => {
     );
     fc.assert(
       fc.property(num, num, (a, b) => {
-        expect(call('plus', [a, b])).toEqual(call('plus', [b, a]));
-        expect(call('mul', [a, b])).toEqual(call('mul', [b, a]));
+        // A result beyond the double range is a builtin error; it must be the same either way round.
+        const outcome = (name: string, args: Value[]): unknown => {
+          try {
+            return call(name, args);
+          } catch (e) {
+            return `error: ${(e as Error).message}`;
+          }
+        };
+        expect(outcome('plus', [a, b])).toEqual(outcome('plus', [b, a]));
+        expect(outcome('mul', [a, b])).toEqual(outcome('mul', [b, a]));
         expect(call('minus', [a, a])).toBe(0);
       }),
     );

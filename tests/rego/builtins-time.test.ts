@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createDefaultRegistry } from '../../rego/builtins/index.ts';
 import type { BuiltinContext } from '../../rego/builtins/registry.ts';
 import { BuiltinError } from '../../rego/errors.ts';
-import { canonical, fromJSON, RegoSet, type Value } from '../../rego/value.ts';
+import { canonical, fromJSON, type Value } from '../../rego/value.ts';
 
 const registry = createDefaultRegistry();
 const ctx: BuiltinContext = { nowNs: 1_700_000_000_000_000_000n, cache: new Map(), print() {} };

@@ -26,8 +26,8 @@ describe('rules', () => {
     ['default applies when undefined', 'package t\ndefault p := false\np if input.x > 1', 'data.t.p', { x: 0 }, false],
     ['else chain', 'package t\np := "a" if input.x == 1\nelse := "b" if input.x == 2\nelse := "c"', 'data.t.p', { x: 2 }, 'b'],
     ['else fallback', 'package t\np := "a" if input.x == 1\nelse := "c"', 'data.t.p', { x: 9 }, 'c'],
-    ['partial set', 'package t\ns contains x if some x in input.xs; x > 1', 'data.t.s', { xs: [1, 2, 3] }, [2, 3]],
-    ['partial object', 'package t\no[k] := v if some k, v in input.m; v > 1', 'data.t.o', { m: { a: 1, b: 2 } }, { b: 2 }],
+    ['partial set', 'package t\ns contains x if { some x in input.xs; x > 1 }', 'data.t.s', { xs: [1, 2, 3] }, [2, 3]],
+    ['partial object', 'package t\no[k] := v if { some k, v in input.m; v > 1 }', 'data.t.o', { m: { a: 1, b: 2 } }, { b: 2 }],
     ['multi-segment ref head', 'package t\na.b.c := 1\na.b.d := 2', 'data.t.a', undefined, { b: { c: 1, d: 2 } }],
     ['function with several bodies', 'package t\nf(x) := "neg" if x < 0\nf(x) := "pos" if x > 0\np := [f(-1), f(1)]', 'data.t.p', undefined, ['neg', 'pos']],
     ['comprehensions', 'package t\np := {"a": [x | some x in [1,2]], "s": {x | some x in [1,1]}, "o": {k: 1 | some k in ["z"]}}', 'data.t.p', undefined, { a: [1, 2], s: [1], o: { z: 1 } }],
@@ -35,7 +35,7 @@ describe('rules', () => {
     ['every true', 'package t\np if every x in input.xs { x > 0 }', 'data.t.p', { xs: [1, 2] }, true],
     ['every false', 'package t\np if every x in input.xs { x > 1 }', 'data.t.p', { xs: [1, 2] }, undefined],
     ['unification of patterns', 'package t\np := [a, b] if [a, {"k": b}] = [1, {"k": 2}]', 'data.t.p', undefined, [1, 2]],
-    ['safety reordering', 'package t\np := y if { y > 1; y := input.n }', 'data.t.p', { n: 5 }, 5],
+    ['safety reordering', 'package t\np := y if { y > 1; y = input.n }', 'data.t.p', { n: 5 }, 5],
     ['iteration with _', 'package t\np := count([1 | input.xs[_] > 1])', 'data.t.p', { xs: [1, 2, 3] }, 2],
   ])('%s', (_name, src, path, input, want) => {
     expect(json(src, path, input)).toEqual(want);
@@ -110,7 +110,7 @@ describe('evaluation errors', () => {
   });
 
   it('stops at the time limit with eval_limit_error', () => {
-    const p = compile([mod('package t\np := count([x | some x in numbers.range(1, 2000000); x > 0])')]);
+    const p = compile([mod('package t\np := count([x | some x in numbers.range(1, 900000); x > 0])')]);
     expect(() => p.evalRule('data.t.p', { limits: { timeoutMs: 5 } })).toThrow(/time limit/);
   });
 });
