@@ -63,7 +63,11 @@ export class RegoError extends Error {
 
   constructor(code: RegoErrorCode, message: string, span?: Span, details?: RegoErrorDetail[]) {
     const all = details && details.length > 0 ? details : [{ code, message, span }];
-    super(all.length === 1 ? formatDetail(all[0]!) : `${all.length} errors occurred:\n${all.map(formatDetail).join('\n')}`);
+    super(
+      all.length === 1
+        ? formatDetail(all[0]!)
+        : `${all.length} errors occurred:\n${all.map(formatDetail).join('\n')}`,
+    );
     this.name = 'RegoError';
     this.code = all[0]!.code;
     this.details = all;

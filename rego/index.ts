@@ -138,7 +138,8 @@ export class Policy {
   }
 
   private evaluator(opts: EvalOptions): Evaluator {
-    const input = opts.input === undefined ? undefined : opts.trustedInput ? (opts.input as Value) : fromJSON(opts.input);
+    const input =
+      opts.input === undefined ? undefined : opts.trustedInput ? (opts.input as Value) : fromJSON(opts.input);
     return new Evaluator(this.tree, this.data, this.registry, {
       input,
       strictBuiltinErrors: opts.strictBuiltinErrors,
@@ -152,7 +153,11 @@ export class Policy {
 }
 
 function explanation(ev: Evaluator): ExplanationEntry[] {
-  return (ev.explained ?? []).map((cr) => ({ rule: ['data', ...cr.path].join('.'), file: cr.file, line: cr.line }));
+  return (ev.explained ?? []).map((cr) => ({
+    rule: ['data', ...cr.path].join('.'),
+    file: cr.file,
+    line: cr.line,
+  }));
 }
 
 /** Turns anything unexpected (e.g. a JS stack overflow on absurd nesting) into a RegoError. */

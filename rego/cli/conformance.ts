@@ -18,7 +18,9 @@ const dirs = args.filter((a) => !a.startsWith('--'));
 if (dirs.length === 0) dirs.push(resolve(here, '../../../shared/rego-conformance'));
 
 const skips = JSON.parse(readFileSync(join(here, '../conformance/skips.json'), 'utf8')) as SkipEntry[];
-const floor = JSON.parse(readFileSync(join(here, '../conformance/floor.json'), 'utf8')) as { minPassRate: number };
+const floor = JSON.parse(readFileSync(join(here, '../conformance/floor.json'), 'utf8')) as {
+  minPassRate: number;
+};
 
 let results: CaseResult[];
 try {
@@ -55,12 +57,15 @@ if (json) {
   const w = Math.max(8, ...[...byCat.keys()].map((k) => k.length));
   console.log(`${'category'.padEnd(w)}  passed  failed  skipped`);
   for (const [cat, c] of [...byCat].sort((a, b) => a[0].localeCompare(b[0]))) {
-    console.log(`${cat.padEnd(w)}  ${String(c.p).padStart(6)}  ${String(c.f).padStart(6)}  ${String(c.s).padStart(7)}`);
+    console.log(
+      `${cat.padEnd(w)}  ${String(c.p).padStart(6)}  ${String(c.f).padStart(6)}  ${String(c.s).padStart(7)}`,
+    );
   }
   const shown = results.filter((r) => r.outcome === 'failed');
   if (shown.length > 0) {
     console.log('\nfailures:');
-    for (const r of verbose ? shown : shown.slice(0, 40)) console.log(`  ${r.file} :: ${r.note}\n      ${r.reason}`);
+    for (const r of verbose ? shown : shown.slice(0, 40))
+      console.log(`  ${r.file} :: ${r.note}\n      ${r.reason}`);
     if (!verbose && shown.length > 40) console.log(`  … ${shown.length - 40} more (--verbose shows all)`);
   }
   console.log(`\npass rate ${(rate * 100).toFixed(1)}% (floor ${(floor.minPassRate * 100).toFixed(1)}%)`);

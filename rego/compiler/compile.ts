@@ -43,7 +43,10 @@ export function compileModules(sources: readonly Source[], registry: BuiltinRegi
   for (const m of modules) {
     const key = m.package.join('.');
     let set = namesByPkg.get(key);
-    if (!set) namesByPkg.set(key, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      namesByPkg.set(key, set);
+    }
     for (const r of m.rules) {
       const first = r.head.ref[0];
       if (first?.type === 'var') set.add(first.name);
@@ -56,7 +59,8 @@ export function compileModules(sources: readonly Source[], registry: BuiltinRegi
     const imports = new Map<string, RefTerm | VarTerm>();
     for (const imp of m.imports) {
       const p = imp.path;
-      if (p.type === 'ref' && p.head.type === 'var' && (p.head.name === 'rego' || p.head.name === 'future')) continue;
+      if (p.type === 'ref' && p.head.type === 'var' && (p.head.name === 'rego' || p.head.name === 'future'))
+        continue;
       const alias = imp.alias ?? lastSegment(p);
       if (alias) imports.set(alias, p);
     }
@@ -100,7 +104,8 @@ export function compileModules(sources: readonly Source[], registry: BuiltinRegi
       for (const a of cr.args) outputs(a, argBound);
       const { body, bound } = safety.reorder(rule.body, argBound);
       safety.checkBound([rule.head.key, rule.head.value, ...cr.suffix], bound, rule.head.span);
-      const fin = (t: Term | undefined, b: ReadonlySet<string>): Term | undefined => t && safety.nestedTerm(t, b);
+      const fin = (t: Term | undefined, b: ReadonlySet<string>): Term | undefined =>
+        t && safety.nestedTerm(t, b);
       const head = { ...rule.head, key: fin(rule.head.key, bound), value: fin(rule.head.value, bound) };
       const suffix = cr.suffix.map((t) => safety.nestedTerm(t, bound));
       const elses = rule.elses.map((e) => {
@@ -180,7 +185,8 @@ function makeCompiled(rule: Rule, node: RuleNode, suffix: Term[], mod: Module): 
     path: node.path,
     suffix,
     args: rule.head.args ?? [],
-    constValue: (!v || allVars(v).size === 0) && suffix.every((t) => allVars(t).size === 0) && !hasCompound(v),
+    constValue:
+      (!v || allVars(v).size === 0) && suffix.every((t) => allVars(t).size === 0) && !hasCompound(v),
     clauses: [],
     constClauses: [rule.head.value, ...rule.elses.map((e) => e.value)].map(
       (t) => !t || (allVars(t).size === 0 && !hasCompound(t)),
@@ -213,19 +219,31 @@ function hasCompound(t: Term | undefined): boolean {
 function addToNode(node: RuleNode, cr: CompiledRule, isDefault: boolean, errors: RegoErrorDetail[]): void {
   const existing = node.kind;
   if (existing && existing !== cr.kind && !(isCompleteLike(existing) && isCompleteLike(cr.kind))) {
-    errors.push({ code: 'rego_type_error', message: `conflicting rules ${node.name} found`, span: cr.rule.span });
+    errors.push({
+      code: 'rego_type_error',
+      message: `conflicting rules ${node.name} found`,
+      span: cr.rule.span,
+    });
     return;
   }
   if (existing === 'function' && cr.kind === 'function') {
     const first = node.rules[0] ?? node.defaultRule;
     if (first && first.args.length !== cr.args.length) {
-      errors.push({ code: 'rego_type_error', message: `conflicting rules ${node.name} found`, span: cr.rule.span });
+      errors.push({
+        code: 'rego_type_error',
+        message: `conflicting rules ${node.name} found`,
+        span: cr.rule.span,
+      });
       return;
     }
   }
   if (isDefault) {
     if (node.defaultRule) {
-      errors.push({ code: 'rego_type_error', message: `multiple default rules ${node.name} found`, span: cr.rule.span });
+      errors.push({
+        code: 'rego_type_error',
+        message: `multiple default rules ${node.name} found`,
+        span: cr.rule.span,
+      });
       return;
     }
     node.defaultRule = cr;
@@ -251,7 +269,8 @@ function checkCalls(
     for (const cr of [...node.rules, ...(node.defaultRule ? [node.defaultRule] : [])]) {
       checkBodyCalls(cr.rule.body, tree, registry, arity, errors);
       for (const e of cr.rule.elses) checkBodyCalls(e.body, tree, registry, arity, errors);
-      for (const t of [cr.rule.head.value, cr.rule.head.key]) if (t) walkTerm(t, (x) => checkCall(x, tree, registry, arity, errors));
+      for (const t of [cr.rule.head.value, cr.rule.head.key])
+        if (t) walkTerm(t, (x) => checkCall(x, tree, registry, arity, errors));
     }
   }
 }
@@ -277,8 +296,7 @@ function checkCall(
   if (t.name in SPECIAL_ARITY) return;
   if (t.name.startsWith('data.')) {
     const node = tree.get(t.name);
-    if (!node || !node.isFunction) {
-      // A call into data may still target a function defined under a ref-head prefix.
+    if (!node?.isFunction) {
       errors.push({ code: 'rego_type_error', message: `undefined function ${t.name}`, span: t.span });
       return;
     }
@@ -413,7 +431,11 @@ function checkRecursion(tree: RuleTree, errors: RegoErrorDetail[]): void {
           reported.add(m);
           const names = [...cycle, m].map((x) => x.name).join(' -> ');
           const span = (m.rules[0] ?? m.defaultRule)?.rule.span;
-          errors.push({ code: 'rego_recursion_error', message: `rule ${m.name} is recursive: ${names}`, span });
+          errors.push({
+            code: 'rego_recursion_error',
+            message: `rule ${m.name} is recursive: ${names}`,
+            span,
+          });
         }
       } else if (s === undefined) {
         dfs(m);

@@ -58,13 +58,15 @@ export class Linker {
       case 'array': {
         const items = t.items.map((x) => this.term(x));
         const vals = items.map(literalValue);
-        if (vals.every((v) => v !== undefined)) return { type: 'const', value: vals as Value[], span: t.span };
+        if (vals.every((v) => v !== undefined))
+          return { type: 'const', value: vals as Value[], span: t.span };
         return { ...t, items };
       }
       case 'set': {
         const items = t.items.map((x) => this.term(x));
         const vals = items.map(literalValue);
-        if (vals.every((v) => v !== undefined)) return { type: 'const', value: new RegoSet(vals as Value[]), span: t.span };
+        if (vals.every((v) => v !== undefined))
+          return { type: 'const', value: new RegoSet(vals as Value[]), span: t.span };
         return { ...t, items };
       }
       case 'object': {

@@ -9,7 +9,7 @@
  * Calls become either `data.…` paths (user functions) or builtin names.
  */
 import type { Body, ElseClause, Expr, ExprNode, Module, RefTerm, Rule, Term, VarTerm, With } from '../ast.ts';
-import { type RegoErrorDetail, type Span } from '../errors.ts';
+import type { RegoErrorDetail, Span } from '../errors.ts';
 
 /** Lexical scope of declared locals (`:=`, `some`, args), mapping source name → unique name. */
 class Scope {
@@ -101,7 +101,11 @@ class Resolver {
       case 'var': {
         if (t.name.startsWith('$_')) return t;
         if (scope.decls.has(t.name)) {
-          this.ctx.errors.push({ code: 'rego_compile_error', message: `var ${t.name} assigned above`, span: t.span });
+          this.ctx.errors.push({
+            code: 'rego_compile_error',
+            message: `var ${t.name} assigned above`,
+            span: t.span,
+          });
         }
         const name = fresh(t.name);
         scope.decls.set(t.name, name);
@@ -194,7 +198,10 @@ class Resolver {
       case 'set':
         return { ...t, items: t.items.map((x) => this.term(x, scope)) };
       case 'object':
-        return { ...t, entries: t.entries.map(([k, v]) => [this.term(k, scope), this.term(v, scope)] as const) };
+        return {
+          ...t,
+          entries: t.entries.map(([k, v]) => [this.term(k, scope), this.term(v, scope)] as const),
+        };
       case 'call':
         return { ...t, name: this.callName(t.name), args: t.args.map((a) => this.term(a, scope)) };
       case 'arraycomp':
@@ -230,7 +237,8 @@ class Resolver {
   /** `with` targets: input/data refs stay refs; anything else names a function or builtin. */
   private withTarget(t: Term): Term {
     if (t.type === 'var' && (t.name === 'input' || t.name === 'data')) return t;
-    if (t.type === 'ref' && t.head.type === 'var' && (t.head.name === 'input' || t.head.name === 'data')) return t;
+    if (t.type === 'ref' && t.head.type === 'var' && (t.head.name === 'input' || t.head.name === 'data'))
+      return t;
     const text = refText(t);
     if (text === undefined) return t;
     const resolved = this.callName(text);

@@ -8,7 +8,16 @@
 import type { Body, Expr, ExprNode, Term } from '../ast.ts';
 import type { RegoErrorDetail, Span } from '../errors.ts';
 import { refText } from './resolve.ts';
-import { allVars, exprVars, isWildcard, needs, outputs, patternNeeds, refOutputs, refOutputsDeep } from './vars.ts';
+import {
+  allVars,
+  exprVars,
+  isWildcard,
+  needs,
+  outputs,
+  patternNeeds,
+  refOutputs,
+  refOutputsDeep,
+} from './vars.ts';
 
 /** Declared arity of a callee (without the output operand), or undefined when unknown. */
 export type ArityLookup = (name: string) => number | undefined;
@@ -127,7 +136,11 @@ export class SafetyChecker {
       for (const v of needs(t, () => [])) {
         if (!bound.has(v) && v !== 'input' && v !== 'data' && !seen.has(v)) {
           seen.add(v);
-          this.errors.push({ code: 'rego_unsafe_var_error', message: `var ${displayVar(v)} is unsafe`, span });
+          this.errors.push({
+            code: 'rego_unsafe_var_error',
+            message: `var ${displayVar(v)} is unsafe`,
+            span,
+          });
         }
       }
     }
@@ -180,7 +193,12 @@ export class SafetyChecker {
     return !bound.has(head) && this.arity(text) !== undefined;
   }
 
-  private canRun(e: Expr, bound: ReadonlySet<string>, closure: (t: Term) => Iterable<string>, body: Body): boolean {
+  private canRun(
+    e: Expr,
+    bound: ReadonlySet<string>,
+    closure: (t: Term) => Iterable<string>,
+    body: Body,
+  ): boolean {
     for (const w of e.withs) {
       if (!this.isFunctionName(w.value, bound) && !subset(needs(w.value, closure), bound)) return false;
     }
@@ -200,7 +218,11 @@ export class SafetyChecker {
     return out;
   }
 
-  private nodeCanRun(n: ExprNode, bound: ReadonlySet<string>, closure: (t: Term) => Iterable<string>): boolean {
+  private nodeCanRun(
+    n: ExprNode,
+    bound: ReadonlySet<string>,
+    closure: (t: Term) => Iterable<string>,
+  ): boolean {
     switch (n.type) {
       case 'term': {
         const t = n.term;
@@ -233,7 +255,12 @@ export class SafetyChecker {
     }
   }
 
-  private unifyCanRun(a: Term, b: Term, bound: ReadonlySet<string>, closure: (t: Term) => Iterable<string>): boolean {
+  private unifyCanRun(
+    a: Term,
+    b: Term,
+    bound: ReadonlySet<string>,
+    closure: (t: Term) => Iterable<string>,
+  ): boolean {
     if (subset(needs(a, closure), bound) && subset(patternNeeds(b, closure), bound)) return true;
     if (subset(needs(b, closure), bound) && subset(patternNeeds(a, closure), bound)) return true;
     if (a.type === 'array' && b.type === 'array' && a.items.length === b.items.length) {
@@ -266,14 +293,23 @@ export class SafetyChecker {
     return false;
   }
 
-  private reportUnsafe(pending: Expr[], bound: ReadonlySet<string>, closure: (t: Term) => Iterable<string>, body: Body): void {
+  private reportUnsafe(
+    pending: Expr[],
+    bound: ReadonlySet<string>,
+    closure: (t: Term) => Iterable<string>,
+    body: Body,
+  ): void {
     const reported = new Set<string>();
     for (const e of pending) {
       const vars = e.negated ? this.negationNeeds(e, body, bound) : this.exprNeeds(e, closure);
       for (const v of vars) {
         if (bound.has(v) || reported.has(v) || v === 'input' || v === 'data') continue;
         reported.add(v);
-        this.errors.push({ code: 'rego_unsafe_var_error', message: `var ${displayVar(v)} is unsafe`, span: e.span });
+        this.errors.push({
+          code: 'rego_unsafe_var_error',
+          message: `var ${displayVar(v)} is unsafe`,
+          span: e.span,
+        });
       }
     }
   }
@@ -358,7 +394,12 @@ export class SafetyChecker {
       case 'objectcomp': {
         const r = this.reorder(x.body, bound);
         this.checkBound([x.key, x.value], r.bound, x.span);
-        return { ...x, body: r.body, key: this.nestedTerm(x.key, r.bound), value: this.nestedTerm(x.value, r.bound) };
+        return {
+          ...x,
+          body: r.body,
+          key: this.nestedTerm(x.key, r.bound),
+          value: this.nestedTerm(x.value, r.bound),
+        };
       }
       default:
         return x;
@@ -383,7 +424,15 @@ export function pairObjectEntries(
   b: Extract<Term, { type: 'object' }>,
 ): (readonly [Term, Term])[] | undefined {
   const keyText = (t: Term): string | undefined =>
-    t.type === 'string' ? `s:${t.value}` : t.type === 'number' ? `n:${t.raw}` : t.type === 'boolean' ? `b:${t.value}` : t.type === 'null' ? 'null' : undefined;
+    t.type === 'string'
+      ? `s:${t.value}`
+      : t.type === 'number'
+        ? `n:${t.raw}`
+        : t.type === 'boolean'
+          ? `b:${t.value}`
+          : t.type === 'null'
+            ? 'null'
+            : undefined;
   const out: (readonly [Term, Term])[] = [];
   for (const [ka, va] of a.entries) {
     const ta = keyText(ka);

@@ -88,7 +88,11 @@ export function exprVars(e: Expr, out: Set<string> = new Set()): Set<string> {
  * Ref path vars are not needed (a ref iterates to bind them); comprehension internals are
  * handled by the caller through `closure`.
  */
-export function needs(t: Term, closure: (t: Term) => Iterable<string>, out: Set<string> = new Set()): Set<string> {
+export function needs(
+  t: Term,
+  closure: (t: Term) => Iterable<string>,
+  out: Set<string> = new Set(),
+): Set<string> {
   switch (t.type) {
     case 'var':
       if (t.name !== 'input' && t.name !== 'data') out.add(t.name);

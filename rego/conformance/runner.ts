@@ -58,7 +58,9 @@ export function listCaseFiles(dir: string): string[] {
 
 /** Reads the cases of one file. Integers are read exactly (big ones as bigint). */
 export function readCases(file: string): ConformanceCase[] {
-  const doc = parseYaml(readFileSync(file, 'utf8'), { intAsBigInt: true }) as { cases?: ConformanceCase[] } | null;
+  const doc = parseYaml(readFileSync(file, 'utf8'), { intAsBigInt: true }) as {
+    cases?: ConformanceCase[];
+  } | null;
   return doc?.cases ?? [];
 }
 
@@ -85,11 +87,18 @@ function inputOf(c: ConformanceCase): unknown {
 }
 
 /** Runs one case. */
-export function runCase(c: ConformanceCase, file: string, root: string, skips: readonly SkipEntry[]): CaseResult {
+export function runCase(
+  c: ConformanceCase,
+  file: string,
+  root: string,
+  skips: readonly SkipEntry[],
+): CaseResult {
   const rel = relative(root, file);
   const category = rel.split(/[\\/]/)[0] ?? '';
   const base = { file: rel, category, note: c.note };
-  const skip = skips.find((s) => (s.note !== undefined && s.note === c.note) || (s.file !== undefined && s.file === rel));
+  const skip = skips.find(
+    (s) => (s.note !== undefined && s.note === c.note) || (s.file !== undefined && s.file === rel),
+  );
   if (skip) return { ...base, outcome: 'skipped', reason: skip.reason };
   const wantsError = c.want_error_code !== undefined || c.want_error !== undefined;
   let rows: Record<string, Value>[];
@@ -112,12 +121,20 @@ export function runCase(c: ConformanceCase, file: string, root: string, skips: r
       return { ...base, outcome: 'failed', reason: `want code ${c.want_error_code}, got ${e.message}` };
     }
     if (c.want_error && !e.message.includes(c.want_error)) {
-      return { ...base, outcome: 'failed', reason: `want error containing "${c.want_error}", got ${e.message}` };
+      return {
+        ...base,
+        outcome: 'failed',
+        reason: `want error containing "${c.want_error}", got ${e.message}`,
+      };
     }
     return { ...base, outcome: 'passed' };
   }
   if (wantsError) {
-    return { ...base, outcome: 'failed', reason: `want error ${c.want_error_code ?? ''} ${c.want_error ?? ''}, got ${rows.length} result(s)` };
+    return {
+      ...base,
+      outcome: 'failed',
+      reason: `want error ${c.want_error_code ?? ''} ${c.want_error ?? ''}, got ${rows.length} result(s)`,
+    };
   }
   const want = (c.want_result ?? []).map((r) => {
     const o: Record<string, Value> = {};
@@ -130,7 +147,11 @@ export function runCase(c: ConformanceCase, file: string, root: string, skips: r
     return o;
   });
   if (want.length !== got.length) {
-    return { ...base, outcome: 'failed', reason: `want ${want.length} result(s), got ${got.length}: ${show(got)}` };
+    return {
+      ...base,
+      outcome: 'failed',
+      reason: `want ${want.length} result(s), got ${got.length}: ${show(got)}`,
+    };
   }
   for (let i = 0; i < want.length; i++) {
     const w = want[i]!;
@@ -153,7 +174,14 @@ export function runCase(c: ConformanceCase, file: string, root: string, skips: r
 }
 
 function show(rows: Record<string, Value>[]): string {
-  return rows.map((r) => `{${Object.entries(r).map(([k, v]) => `${k}: ${canonical(v)}`).join(', ')}}`).join(' ');
+  return rows
+    .map(
+      (r) =>
+        `{${Object.entries(r)
+          .map(([k, v]) => `${k}: ${canonical(v)}`)
+          .join(', ')}}`,
+    )
+    .join(' ');
 }
 
 /** Runs every case under the given directories. */

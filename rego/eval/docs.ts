@@ -37,7 +37,9 @@ export class DocBuilder {
           if (slot.children || (slot.leaf !== undefined && !equal(slot.leaf, v))) {
             throw new RegoError(
               'eval_conflict_error',
-              keys.length === 1 ? 'object keys must be unique' : `rule ${this.name} produced conflicting values`,
+              keys.length === 1
+                ? 'object keys must be unique'
+                : `rule ${this.name} produced conflicting values`,
               span,
             );
           }

@@ -37,7 +37,10 @@ const MULTI: unique symbol = Symbol('multi');
 const prefixCaches = new WeakMap<RuleTree, WeakMap<Term, { node: RuleNode; depth: number }>>();
 function staticPrefixCache(tree: RuleTree): WeakMap<Term, { node: RuleNode; depth: number }> {
   let c = prefixCaches.get(tree);
-  if (!c) prefixCaches.set(tree, (c = new WeakMap()));
+  if (!c) {
+    c = new WeakMap();
+    prefixCaches.set(tree, c);
+  }
   return c;
 }
 
@@ -82,10 +85,17 @@ export class Evaluator {
     this.staticPrefix = staticPrefixCache(tree);
     this.baseData = baseData;
     this.registry = registry;
-    this.state = { input: opts.input, dataMocks: [], fnMocks: undefined, docCache: new Map(), fnCache: new Map() };
+    this.state = {
+      input: opts.input,
+      dataMocks: [],
+      fnMocks: undefined,
+      docCache: new Map(),
+      fnCache: new Map(),
+    };
     this.strict = opts.strictBuiltinErrors ?? false;
     this.maxSteps = opts.maxSteps ?? Number.POSITIVE_INFINITY;
-    this.deadline = opts.timeoutMs !== undefined ? performance.now() + opts.timeoutMs : Number.POSITIVE_INFINITY;
+    this.deadline =
+      opts.timeoutMs !== undefined ? performance.now() + opts.timeoutMs : Number.POSITIVE_INFINITY;
     this.explained = opts.explain ? [] : undefined;
     const print = opts.print ?? (() => {});
     this.ctx = {
@@ -123,7 +133,11 @@ export class Evaluator {
   private step(span: Span): void {
     this.steps++;
     if (this.steps > this.maxSteps) {
-      throw new RegoError('eval_limit_error', `evaluation exceeded the limit of ${this.maxSteps} steps`, span);
+      throw new RegoError(
+        'eval_limit_error',
+        `evaluation exceeded the limit of ${this.maxSteps} steps`,
+        span,
+      );
     }
     if ((this.steps & 255) === 0 && performance.now() > this.deadline) {
       throw new RegoError('eval_limit_error', 'evaluation exceeded its time limit', span);
@@ -168,7 +182,9 @@ export class Evaluator {
         return this.evalTerm(n.domain, (coll) => {
           const ok = !this.iterate(coll, (key, val) => {
             const found = n.key
-              ? this.unify(n.key, key, () => this.unify(n.value, val, () => this.evalBody(n.body, 0, () => true)))
+              ? this.unify(n.key, key, () =>
+                  this.unify(n.value, val, () => this.evalBody(n.body, 0, () => true)),
+                )
               : this.unify(n.value, val, () => this.evalBody(n.body, 0, () => true));
             return !found; // stop iterating at the first element whose body fails
           });
@@ -218,7 +234,12 @@ export class Evaluator {
   }
 
   /** Evaluates each `with` value (a function reference is taken as a function, not called). */
-  private evalWithValues(ws: readonly With[], i: number, acc: WithValue[], k: (m: WithValue[]) => boolean): boolean {
+  private evalWithValues(
+    ws: readonly With[],
+    i: number,
+    acc: WithValue[],
+    k: (m: WithValue[]) => boolean,
+  ): boolean {
     if (i === ws.length) return k(acc);
     const w = ws[i]!;
     const fn = this.functionRef(w.value);
@@ -246,11 +267,17 @@ export class Evaluator {
     ws.forEach((w, i) => {
       const v = vals[i]!;
       const t = w.target;
-      const root = t.type === 'var' ? t.name : t.type === 'ref' && t.head.type === 'var' ? t.head.name : undefined;
-      const path = t.type === 'ref' ? t.path.map((p) => (p.type === 'string' ? p.value : canonical(p as never))) : [];
+      const root =
+        t.type === 'var' ? t.name : t.type === 'ref' && t.head.type === 'var' ? t.head.name : undefined;
+      const path =
+        t.type === 'ref' ? t.path.map((p) => (p.type === 'string' ? p.value : canonical(p as never))) : [];
       if (root === 'input' && v.value !== undefined) {
         input = setPath(input, path, v.value);
-      } else if (root === 'data' && v.value !== undefined && !this.tree.get(['data', ...path].join('.'))?.isFunction) {
+      } else if (
+        root === 'data' &&
+        v.value !== undefined &&
+        !this.tree.get(['data', ...path].join('.'))?.isFunction
+      ) {
         dataMocks ??= [...s.dataMocks];
         dataMocks.push({ path, value: v.value });
       } else {
@@ -438,7 +465,7 @@ export class Evaluator {
   private directRef(t: Extract<Term, { type: 'ref' }>): Value | undefined | typeof MULTI {
     const head = t.head;
     let cur: Value | undefined;
-    let i = 0;
+    const i = 0;
     if (head.type === 'var') {
       if (head.name === 'data') return this.directData(t);
       if (head.name === 'input') cur = this.state.input;
@@ -455,7 +482,11 @@ export class Evaluator {
   }
 
   /** Indexes `cur` by `path[i..]` while every segment is known. */
-  private directPath(cur: Value | undefined, path: readonly Term[], i: number): Value | undefined | typeof MULTI {
+  private directPath(
+    cur: Value | undefined,
+    path: readonly Term[],
+    i: number,
+  ): Value | undefined | typeof MULTI {
     for (; i < path.length; i++) {
       if (cur === undefined) return undefined;
       const seg = path[i]!;
@@ -702,7 +733,8 @@ export class Evaluator {
       const base = this.baseAt(node.path);
       if (base !== undefined) v = mergeValues(v, base);
     }
-    if (this.state.dataMocks.length > 0 && node.path.length > 0 && v !== undefined) v = this.applyMocksBelow(node.path, v);
+    if (this.state.dataMocks.length > 0 && node.path.length > 0 && v !== undefined)
+      v = this.applyMocksBelow(node.path, v);
     cache.set(node.id, v);
     return v;
   }
@@ -758,7 +790,8 @@ export class Evaluator {
           result = v;
           resultFromElse = this.lastFromElse;
         }
-        if (result === undefined && node.defaultRule) result = this.evalCompleteRule(node.defaultRule, [], within);
+        if (result === undefined && node.defaultRule)
+          result = this.evalCompleteRule(node.defaultRule, [], within);
         return result;
       }
       default:
@@ -787,7 +820,11 @@ export class Evaluator {
    * Value of one complete rule (or function body, when args are given), trying its `else`
    * clauses in order when the body is undefined.
    */
-  private evalCompleteRule(cr: CompiledRule, args: readonly Value[], conflict: ConflictKind = CONFLICT_ACROSS): Value | undefined {
+  private evalCompleteRule(
+    cr: CompiledRule,
+    args: readonly Value[],
+    conflict: ConflictKind = CONFLICT_ACROSS,
+  ): Value | undefined {
     const clauses = cr.clauses;
     for (let ci = 0; ci < clauses.length; ci++) {
       const c = clauses[ci]!;
@@ -868,10 +905,15 @@ export class Evaluator {
         // The replacement sees the real builtins and functions (it may call the original).
         const outer = this.state;
         const unmocked: EvalState = { ...outer, fnMocks: undefined, fnCache: new Map(), docCache: new Map() };
-        return this.callFunctionNode(t, mock.node, (v) => {
-          this.state = outer;
-          return vk(v);
-        }, unmocked);
+        return this.callFunctionNode(
+          t,
+          mock.node,
+          (v) => {
+            this.state = outer;
+            return vk(v);
+          },
+          unmocked,
+        );
       }
       case 'builtin':
         return this.callBuiltin(t, mock.name, vk);
@@ -896,7 +938,12 @@ export class Evaluator {
     return this.registry.get(name)?.arity;
   }
 
-  private callFunctionNode(t: Extract<Term, { type: 'call' }>, node: RuleNode, vk: VK, state?: EvalState): boolean {
+  private callFunctionNode(
+    t: Extract<Term, { type: 'call' }>,
+    node: RuleNode,
+    vk: VK,
+    state?: EvalState,
+  ): boolean {
     const arity = (node.rules[0] ?? node.defaultRule)?.args.length ?? 0;
     const hasOut = t.args.length === arity + 1;
     const ins = hasOut ? t.args.slice(0, -1) : t.args;
@@ -933,7 +980,8 @@ export class Evaluator {
       }
       result = v;
     }
-    if (result === undefined && node.defaultRule) result = this.evalCompleteRule(node.defaultRule, args, conflict);
+    if (result === undefined && node.defaultRule)
+      result = this.evalCompleteRule(node.defaultRule, args, conflict);
     cache.set(key, result);
     return result;
   }
@@ -977,7 +1025,8 @@ export class Evaluator {
     switch (t.type) {
       case 'var': {
         const name = t.name;
-        if (name === 'input' || name === 'data') return this.evalTerm(t, (v) => (equal(v, value) ? k() : false));
+        if (name === 'input' || name === 'data')
+          return this.evalTerm(t, (v) => (equal(v, value) ? k() : false));
         const bound = this.env.get(name);
         if (bound !== undefined) return equal(bound, value) ? k() : false;
         if (name.startsWith('$_')) return k();
@@ -1013,12 +1062,7 @@ export class Evaluator {
     return this.unify(items[i]!, values[i]!, () => this.unifyItems(items, values, i + 1, k));
   }
 
-  private unifyEntries(
-    entries: readonly (readonly [Term, Term])[],
-    obj: Value,
-    i: number,
-    k: K,
-  ): boolean {
+  private unifyEntries(entries: readonly (readonly [Term, Term])[], obj: Value, i: number, k: K): boolean {
     if (i === entries.length) return k();
     const [kt, vt] = entries[i]!;
     return this.evalTerm(kt, (key) => {
@@ -1033,7 +1077,8 @@ export class Evaluator {
     if (this.canEval(a)) return this.evalTerm(a, (v) => this.unify(b, v, k));
     if (a.type === 'array' && b.type === 'array') {
       if (a.items.length !== b.items.length) return false;
-      const pair = (i: number): boolean => (i === a.items.length ? k() : this.unifyTerms(a.items[i]!, b.items[i]!, () => pair(i + 1)));
+      const pair = (i: number): boolean =>
+        i === a.items.length ? k() : this.unifyTerms(a.items[i]!, b.items[i]!, () => pair(i + 1));
       return pair(0);
     }
     if (a.type === 'object' && b.type === 'object' && a.entries.length === b.entries.length) {

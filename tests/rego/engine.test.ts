@@ -23,18 +23,66 @@ describe('rules', () => {
   it.each([
     ['complete rule with if', 'package t\np if input.x > 1', 'data.t.p', { x: 2 }, true],
     ['complete rule undefined', 'package t\np if input.x > 1', 'data.t.p', { x: 0 }, undefined],
-    ['default applies when undefined', 'package t\ndefault p := false\np if input.x > 1', 'data.t.p', { x: 0 }, false],
-    ['else chain', 'package t\np := "a" if input.x == 1\nelse := "b" if input.x == 2\nelse := "c"', 'data.t.p', { x: 2 }, 'b'],
+    [
+      'default applies when undefined',
+      'package t\ndefault p := false\np if input.x > 1',
+      'data.t.p',
+      { x: 0 },
+      false,
+    ],
+    [
+      'else chain',
+      'package t\np := "a" if input.x == 1\nelse := "b" if input.x == 2\nelse := "c"',
+      'data.t.p',
+      { x: 2 },
+      'b',
+    ],
     ['else fallback', 'package t\np := "a" if input.x == 1\nelse := "c"', 'data.t.p', { x: 9 }, 'c'],
-    ['partial set', 'package t\ns contains x if { some x in input.xs; x > 1 }', 'data.t.s', { xs: [1, 2, 3] }, [2, 3]],
-    ['partial object', 'package t\no[k] := v if { some k, v in input.m; v > 1 }', 'data.t.o', { m: { a: 1, b: 2 } }, { b: 2 }],
-    ['multi-segment ref head', 'package t\na.b.c := 1\na.b.d := 2', 'data.t.a', undefined, { b: { c: 1, d: 2 } }],
-    ['function with several bodies', 'package t\nf(x) := "neg" if x < 0\nf(x) := "pos" if x > 0\np := [f(-1), f(1)]', 'data.t.p', undefined, ['neg', 'pos']],
-    ['comprehensions', 'package t\np := {"a": [x | some x in [1,2]], "s": {x | some x in [1,1]}, "o": {k: 1 | some k in ["z"]}}', 'data.t.p', undefined, { a: [1, 2], s: [1], o: { z: 1 } }],
+    [
+      'partial set',
+      'package t\ns contains x if { some x in input.xs; x > 1 }',
+      'data.t.s',
+      { xs: [1, 2, 3] },
+      [2, 3],
+    ],
+    [
+      'partial object',
+      'package t\no[k] := v if { some k, v in input.m; v > 1 }',
+      'data.t.o',
+      { m: { a: 1, b: 2 } },
+      { b: 2 },
+    ],
+    [
+      'multi-segment ref head',
+      'package t\na.b.c := 1\na.b.d := 2',
+      'data.t.a',
+      undefined,
+      { b: { c: 1, d: 2 } },
+    ],
+    [
+      'function with several bodies',
+      'package t\nf(x) := "neg" if x < 0\nf(x) := "pos" if x > 0\np := [f(-1), f(1)]',
+      'data.t.p',
+      undefined,
+      ['neg', 'pos'],
+    ],
+    [
+      'comprehensions',
+      'package t\np := {"a": [x | some x in [1,2]], "s": {x | some x in [1,1]}, "o": {k: 1 | some k in ["z"]}}',
+      'data.t.p',
+      undefined,
+      { a: [1, 2], s: [1], o: { z: 1 } },
+    ],
     ['negation', 'package t\np if not input.blocked', 'data.t.p', {}, true],
     ['every true', 'package t\np if every x in input.xs { x > 0 }', 'data.t.p', { xs: [1, 2] }, true],
     ['every false', 'package t\np if every x in input.xs { x > 1 }', 'data.t.p', { xs: [1, 2] }, undefined],
-    ['unification of patterns', 'package t\np := [a, b] if [a, {"k": b}] = [1, {"k": 2}]', 'data.t.p', undefined, [1, 2]],
+    [
+      'unification of patterns',
+      'package t\np := [a, b] if [a, {"k": b}] = [1, {"k": 2}]',
+      'data.t.p',
+      undefined,
+      [1, 2],
+    ],
     ['safety reordering', 'package t\np := y if { y > 1; y = input.n }', 'data.t.p', { n: 5 }, 5],
     ['iteration with _', 'package t\np := count([1 | input.xs[_] > 1])', 'data.t.p', { xs: [1, 2, 3] }, 2],
   ])('%s', (_name, src, path, input, want) => {
@@ -46,7 +94,9 @@ describe('rules', () => {
   });
 
   it('reads base data through refs with variables', () => {
-    expect(json('package t\np contains k if data.cfg[k] > 1', 'data.t.p', undefined, { cfg: { a: 1, b: 2 } })).toEqual(['b']);
+    expect(
+      json('package t\np contains k if data.cfg[k] > 1', 'data.t.p', undefined, { cfg: { a: 1, b: 2 } }),
+    ).toEqual(['b']);
   });
 
   it('`with` replaces input, data and functions for one expression', () => {
@@ -150,7 +200,10 @@ describe('compile errors', () => {
 describe('explanations and print', () => {
   it('names the rules that produced the result with file:line', () => {
     const src = 'package t\nrisk := "LOW" if input.t == "a"\ndecision := {"risk": risk}';
-    const r = compile([mod(src, 'policies/x.rego')]).evalRule('data.t.decision', { input: { t: 'a' }, explain: true });
+    const r = compile([mod(src, 'policies/x.rego')]).evalRule('data.t.decision', {
+      input: { t: 'a' },
+      explain: true,
+    });
     expect(r.explanation).toEqual(
       expect.arrayContaining([
         { rule: 'data.t.risk', file: 'policies/x.rego', line: 2 },
@@ -161,10 +214,13 @@ describe('explanations and print', () => {
 
   it('print goes to the given logger and never fails the rule', () => {
     const lines: string[] = [];
-    const v = compile([mod('package t\np if { print("hello", input.n, input.missing) }')]).evalRule('data.t.p', {
-      input: { n: 1 },
-      print: (m) => lines.push(m),
-    }).value;
+    const v = compile([mod('package t\np if { print("hello", input.n, input.missing) }')]).evalRule(
+      'data.t.p',
+      {
+        input: { n: 1 },
+        print: (m) => lines.push(m),
+      },
+    ).value;
     expect(v).toBe(true);
     expect(lines).toEqual(['hello 1 <undefined>']);
   });

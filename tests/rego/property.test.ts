@@ -27,7 +27,43 @@ function seeds(): string[] {
 }
 
 const SEEDS = seeds();
-const TOKENS = ['{', '}', '[', ']', '(', ')', ' if ', ' := ', ' = ', ' == ', ' not ', ' with ', ' as ', ' in ', ' some ', ' every ', ' contains ', ' else ', ',', ';', '\n', '"', '`', '_', 'x', 'input.', 'data.', '|', '&', '1e999', '-', '0.1', 'count(', 'sprintf(', 'regex.match('];
+const TOKENS = [
+  '{',
+  '}',
+  '[',
+  ']',
+  '(',
+  ')',
+  ' if ',
+  ' := ',
+  ' = ',
+  ' == ',
+  ' not ',
+  ' with ',
+  ' as ',
+  ' in ',
+  ' some ',
+  ' every ',
+  ' contains ',
+  ' else ',
+  ',',
+  ';',
+  '\n',
+  '"',
+  '`',
+  '_',
+  'x',
+  'input.',
+  'data.',
+  '|',
+  '&',
+  '1e999',
+  '-',
+  '0.1',
+  'count(',
+  'sprintf(',
+  'regex.match(',
+];
 
 const mutation = fc.oneof(
   fc.record({ kind: fc.constant('delete' as const), at: fc.nat(), len: fc.integer({ min: 1, max: 8 }) }),
@@ -61,7 +97,11 @@ function onlyRegoErrors(src: string, input: unknown): void {
     if (policy.ruleInfo(path)?.isFunction) continue;
     for (const strict of [false, true]) {
       try {
-        policy.evalRule(path, { input, strictBuiltinErrors: strict, limits: { maxSteps: 20_000, timeoutMs: 200 } });
+        policy.evalRule(path, {
+          input,
+          strictBuiltinErrors: strict,
+          limits: { maxSteps: 20_000, timeoutMs: 200 },
+        });
       } catch (e) {
         if (!(e instanceof RegoError)) throw e;
       }
@@ -72,9 +112,14 @@ function onlyRegoErrors(src: string, input: unknown): void {
 describe('parser and evaluator under random input', () => {
   it('mutated policies raise only RegoError', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: SEEDS.length - 1 }), fc.array(mutation, { maxLength: 4 }), jsonValue, (i, ms, input) => {
-        onlyRegoErrors(mutate(SEEDS[i]!, ms), input);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: SEEDS.length - 1 }),
+        fc.array(mutation, { maxLength: 4 }),
+        jsonValue,
+        (i, ms, input) => {
+          onlyRegoErrors(mutate(SEEDS[i]!, ms), input);
+        },
+      ),
       { numRuns: 400 },
     );
   });
