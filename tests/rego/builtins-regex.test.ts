@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { createDefaultRegistry } from '../../rego/builtins/index.ts';
 import type { BuiltinContext } from '../../rego/builtins/registry.ts';
 import { BuiltinError } from '../../rego/errors.ts';
-import { equal, makeObject, RegoSet, toRegoString, type Value } from '../../rego/value.ts';
+import { equal, toRegoString, type Value } from '../../rego/value.ts';
 
 const reg = createDefaultRegistry();
 const newCtx = (): BuiltinContext => ({ nowNs: 0n, cache: new Map(), print() {} });
@@ -44,7 +44,6 @@ const v = (value: Value): Expect => ({ value });
 const typeErr = (message: string): Expect => ({ error: 'eval_type_error', message });
 const builtinErr = (message: string): Expect => ({ error: 'eval_builtin_error', message });
 const label = (c: Case): string => `${c[0]}(${c[1].map((a) => toRegoString(a)).join(', ')})`;
-const obj = (entries: Record<string, Value>): Value => makeObject(Object.entries(entries));
 
 describe('regex conformance (ported)', () => {
   const cases: Case[] = [
@@ -119,8 +118,10 @@ describe('regex builtins', () => {
     ['regex.find_all_string_submatch_n', ['x', 'abc', -1], v([])],
     ['regex.replace', ['foo bar', 'o+', '0'], v('f0 bar')],
     ['regex.replace', ['John Smith', '(?P<first>\\w+)\\s(?P<last>\\w+)', '$last, $first'], v('Smith, John')],
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Go's regexp template syntax
     ['regex.replace', ['John Smith', '(\\w+)\\s(\\w+)', '${2}_$1'], v('Smith_John')],
     ['regex.replace', ['ab', '(a)', '$1x'], v('b')],
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Go's regexp template syntax
     ['regex.replace', ['ab', '(a)', '${1}x'], v('axb')],
     ['regex.replace', ['ab', 'a', '$$'], v('$b')],
     ['regex.replace', ['abc', 'x*', '-'], v('-a-b-c-')],
@@ -190,8 +191,8 @@ describe('regex builtins', () => {
   it.each(cases.map((c) => [label(c), c] as const))('%s', (_l, c) => check(c));
 
   it('globs_match stays fast with many flags (memoised search)', () => {
-    const a = 'a*'.repeat(40) + 'b';
-    const b = '.*'.repeat(40) + 'c';
+    const a = `${'a*'.repeat(40)}b`;
+    const b = `${'.*'.repeat(40)}c`;
     const t = Date.now();
     expect(call('regex.globs_match', [a, b])).toBe(false);
     expect(Date.now() - t).toBeLessThan(2000);

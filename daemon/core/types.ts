@@ -1,0 +1,182 @@
+/**
+ * The seams between the daemon's parts. Each part (ledger, policy engine, connectors, pipeline,
+ * API) is written against these types only, so they can be built and tested separately.
+ */
+
+/** Every status an action can have. Terminal: BLOCKED, REJECTED, NEEDS_APPROVAL, SUCCESS, FAILED. */
+export const ACTION_STATUSES = [
+  'QUEUED',
+  'EVALUATING',
+  'ALLOWED',
+  'JUDGING',
+  'BLOCKED',
+  'REJECTED',
+  'APPROVED',
+  'NEEDS_APPROVAL',
+  'EXECUTING',
+  'SUCCESS',
+  'FAILED',
+] as const;
+export type ActionStatus = (typeof ACTION_STATUSES)[number];
+
+export const TERMINAL_STATUSES: ReadonlySet<ActionStatus> = new Set([
+  'BLOCKED',
+  'REJECTED',
+  'NEEDS_APPROVAL',
+  'SUCCESS',
+  'FAILED',
+]);
+
+/** Allowed transitions of the pipeline's state machine. */
+export const TRANSITIONS: Readonly<Record<ActionStatus, readonly ActionStatus[]>> = {
+  QUEUED: ['EVALUATING', 'REJECTED'],
+  EVALUATING: ['ALLOWED', 'JUDGING', 'BLOCKED', 'REJECTED'],
+  ALLOWED: ['EXECUTING'],
+  JUDGING: ['APPROVED', 'NEEDS_APPROVAL'],
+  APPROVED: ['EXECUTING'],
+  EXECUTING: ['SUCCESS', 'FAILED'],
+  BLOCKED: [],
+  REJECTED: [],
+  NEEDS_APPROVAL: [],
+  SUCCESS: [],
+  FAILED: [],
+};
+
+export type Risk = 'LOW' | 'MEDIUM' | 'HIGH';
+export type PolicyAction = 'allow' | 'judge' | 'block';
+
+export interface Alert {
+  readonly severity: 'critical' | 'high' | 'warning' | 'info';
+  readonly teams: readonly string[];
+}
+
+/** What the policy engine decided for one command. */
+export interface PolicyDecision {
+  readonly action: PolicyAction;
+  readonly risk: Risk;
+  readonly reasons: readonly string[];
+  readonly alert: Alert | null;
+  /** sha256 of the policy sources and data that decided. */
+  readonly revision: string;
+  /** Rules that produced the decision (`data.orchestrator.decision` at `file:line`, …). */
+  readonly explanation: readonly { readonly rule: string; readonly file: string; readonly line: number }[];
+  /** Evaluation time in microseconds. */
+  readonly evalMicros: number;
+}
+
+/** Counts the history rules of the policy need (last hour). */
+export interface HistoryContext {
+  readonly service: { readonly attempts_1h: number; readonly denials_1h: number };
+  readonly agent: { readonly attempts_1h: number; readonly denials_1h: number };
+}
+
+/** The input document given to the policy. */
+export interface PolicyInput {
+  readonly command: Record<string, unknown>;
+  readonly agent: { readonly id: string; readonly queue: string };
+  readonly context: { readonly history: HistoryContext };
+  /** RFC 3339 time of evaluation. */
+  readonly now: string;
+}
+
+/**
+ * A policy engine. `decide` throws on any engine error or limit; the pipeline then blocks the
+ * command (fail closed).
+ */
+export interface PolicyEngine {
+  readonly kind: 'rego' | 'wasm';
+  /** Revision of the policy currently in force; undefined until one is loaded. */
+  readonly revision: string | undefined;
+  decide(input: PolicyInput): PolicyDecision;
+  close(): Promise<void>;
+}
+
+/** One action as the ledger holds it. */
+export interface ActionRecord {
+  readonly agentId: string;
+  readonly actionId: string;
+  readonly commandType: string;
+  readonly status: ActionStatus;
+  /** The validated command as submitted (secrets never reach here: commands carry none). */
+  readonly command: Record<string, unknown>;
+  /** sha256 of the canonical command JSON: the same action_id with another payload is a conflict. */
+  readonly payloadHash: string;
+  readonly queue: string;
+  readonly result: Record<string, unknown> | null;
+  readonly error: { readonly code: string; readonly message: string } | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface ActionEvent {
+  readonly seq: number;
+  readonly status: ActionStatus;
+  readonly payload: Record<string, unknown>;
+  readonly at: string;
+}
+
+export interface StoredDecision extends PolicyDecision {
+  readonly at: string;
+}
+
+export interface NewAction {
+  readonly agentId: string;
+  readonly actionId: string;
+  readonly commandType: string;
+  readonly command: Record<string, unknown>;
+  readonly payloadHash: string;
+  readonly queue: string;
+}
+
+/**
+ * The ledger: Postgres (DATABASE_URL, including Supabase) or PGlite (embedded). Every method
+ * rejects when the store cannot be written; the pipeline then executes nothing and keeps the job.
+ */
+export interface Ledger {
+  readonly kind: 'postgres' | 'pglite';
+  /** Applies `supabase/migrations/*.sql` not yet applied (tracked in a migrations table). */
+  migrate(): Promise<string[]>;
+  /** Inserts the action as QUEUED unless (agentId, actionId) exists; returns the stored record. */
+  createAction(a: NewAction): Promise<{ created: boolean; action: ActionRecord }>;
+  getAction(agentId: string, actionId: string): Promise<ActionRecord | undefined>;
+  /** Most recent action with this action_id across agents (for staff lookups). */
+  findAction(actionId: string): Promise<ActionRecord | undefined>;
+  listActions(q: { status?: ActionStatus; agentId?: string; limit: number }): Promise<ActionRecord[]>;
+  /**
+   * Moves an action to `to` and appends an action_events row, atomically. When `from` is given
+   * the update only applies if the current status is one of them (compare-and-set); returns
+   * false when it did not apply.
+   */
+  transition(
+    agentId: string,
+    actionId: string,
+    to: ActionStatus,
+    payload: Record<string, unknown>,
+    opts?: {
+      from?: readonly ActionStatus[];
+      result?: Record<string, unknown>;
+      error?: { code: string; message: string };
+    },
+  ): Promise<boolean>;
+  recordDecision(agentId: string, actionId: string, d: PolicyDecision): Promise<void>;
+  events(agentId: string, actionId: string): Promise<ActionEvent[]>;
+  decisions(agentId: string, actionId: string): Promise<StoredDecision[]>;
+  /** History counts for the policy: same command_type in the last `windowMs`. */
+  history(q: { commandType: string; service?: string; agentId: string; windowMs: number }): Promise<HistoryContext>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** What a connector needs to run one command. */
+export interface ExecutionContext {
+  readonly agentId: string;
+  readonly actionId: string;
+  readonly signal: AbortSignal;
+}
+
+/** A connector executes approved commands of some types through a bridge. */
+export interface Connector {
+  readonly name: string;
+  readonly commandTypes: readonly string[];
+  execute(command: { command_type: string; params: Record<string, unknown>; action_id: string }, ctx: ExecutionContext): Promise<Record<string, unknown>>;
+}
