@@ -180,3 +180,30 @@ export interface Connector {
   readonly commandTypes: readonly string[];
   execute(command: { command_type: string; params: Record<string, unknown>; action_id: string }, ctx: ExecutionContext): Promise<Record<string, unknown>>;
 }
+
+/** Result of submitting a command through the intake. */
+export interface SubmitResult {
+  /** 202 for a new action, 200 when the same action_id and payload were already submitted. */
+  readonly httpStatus: 200 | 202;
+  readonly action: ActionRecord;
+}
+
+/**
+ * The intake: validates a submitted command, records it and enqueues it. Throws
+ * OrchestratorError: ORC_ERR_CONTRACT_* (400/413, with field-level details),
+ * ORC_ERR_INTAKE_CONFLICT (409, same action_id with another payload), or an unavailable error
+ * (503) when Redis or the ledger cannot be written.
+ */
+export interface IntakeService {
+  submit(agent: { readonly id: string; readonly queue?: string }, body: unknown): Promise<SubmitResult>;
+}
+
+/** Readiness of one dependency. */
+export interface ReadinessCheck {
+  readonly ok: boolean;
+  readonly detail?: string;
+}
+
+export interface Readiness {
+  check(): Promise<{ ok: boolean; checks: Record<string, ReadinessCheck> }>;
+}
