@@ -1,0 +1,210 @@
+/**
+ * Graph family: graph.reachable, graph.reachable_paths. Expectations ported by hand from OPA's
+ * conformance cases (v1/test/cases/testdata/v1/reachable/: test-reachable-03xx.yaml,
+ * test-reachable-paths-0422.yaml, test-reachable-paths-1022.yaml) and OPA's
+ * topdown/reachable.go.
+ */
+import { describe, expect, it } from 'vitest';
+import { register as graph } from '../../rego/builtins/graph.ts';
+import { createDefaultRegistry } from '../../rego/builtins/index.ts';
+import { type BuiltinContext, BuiltinRegistry } from '../../rego/builtins/registry.ts';
+import { BuiltinError, RegoError } from '../../rego/errors.ts';
+import { compile } from '../../rego/index.ts';
+import { canonical, compare, equal, fromJSON, makeObject, RegoSet, toJSON, toRegoString, type Value } from '../../rego/value.ts';
+
+const r = new BuiltinRegistry();
+graph(r);
+const ctx: BuiltinContext = { nowNs: 0n, cache: new Map(), print() {} };
+
+function call(name: string, args: Value[]): Value | undefined {
+  const b = r.get(name);
+  if (!b) throw new Error(`no builtin ${name}`);
+  return b.fn(args, ctx);
+}
+
+/** Evaluates `data.p.x` of a module with the default builtins plus this family. */
+const full = createDefaultRegistry();
+graph(full);
+function evalRego(body: string, input?: unknown): Value | undefined {
+  const policy = compile([{ name: 'test.rego', text: `package p\n${body}` }], { registry: full });
+  const rows = policy.query('x = data.p.x', { input, strictBuiltinErrors: true });
+  return rows[0]?.x;
+}
+
+/** Sets of paths compared as OPA's runner does: as sorted JSON arrays. */
+function asSorted(v: Value | undefined): string {
+  if (v === undefined) return 'undefined';
+  const j = fromJSON(toJSON(v));
+  return canonical(Array.isArray(j) ? [...j].sort(compare) : j);
+}
+
+const s = (...xs: Value[]): RegoSet => new RegoSet(xs);
+
+/** Rego equality (sets compare regardless of insertion order). */
+function expectValue(got: Value | undefined, want: Value): void {
+  expect(got === undefined ? 'undefined' : toRegoString(got)).toBe(toRegoString(want));
+  expect(equal(got as Value, want)).toBe(true);
+}
+const o = (entries: Record<string, Value>): Value => makeObject(Object.entries(entries));
+
+describe('graph.reachable (conformance reachable/)', () => {
+  const components = o({
+    a: s('b', 'c'),
+    b: s('d'),
+    c: s('d'),
+    d: s(),
+    e: s('f'),
+    f: s('e'),
+    x: s('x'),
+  });
+
+  it('components', () => {
+    expectValue(call('graph.reachable', [components, s('b', 'e')]), s('b', 'd', 'e', 'f'));
+    expect(evalRego('x := sort(graph.reachable({"a": {"b", "c"}, "b": {"d"}, "c": {"d"}, "d": set(), "e": {"f"}, "f": {"e"}, "x": {"x"}}, {"b", "e"}))')).toEqual(['b', 'd', 'e', 'f']);
+  });
+
+  it('arrays', () => {
+    expect(evalRego('x := sort(graph.reachable({"a": ["b"], "b": ["c"], "c": ["a"]}, ["a"]))')).toEqual(['a', 'b', 'c']);
+  });
+
+  it('malformed 2: a null neighbour list still makes the node reachable', () => {
+    expectValue(evalRego('x := graph.reachable(input.graph, input.initial)', { graph: { a: null }, initial: ['a'] }), s('a'));
+  });
+
+  it('malformed 3: initial must be a collection', () => {
+    expect(() => evalRego('x := graph.reachable(input.graph, input.initial)', { graph: { a: [] }, initial: 'a' })).toThrow(RegoError);
+    expect(() => call('graph.reachable', [o({ a: [] }), 'a'])).toThrow('operand 2 must be one of {array, set} but got string');
+  });
+
+  it('graph must be an object', () => {
+    try {
+      call('graph.reachable', [1, [1]]);
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(BuiltinError);
+      expect((e as BuiltinError).kind).toBe('eval_type_error');
+      expect((e as BuiltinError).message).toBe('operand 1 must be object but got number');
+    }
+  });
+
+  it('nodes missing from the graph are not reported', () => {
+    expectValue(call('graph.reachable', [o({ a: ['b'] }), ['a', 'z']]), s('a'));
+    expectValue(call('graph.reachable', [o({}), s('a')]), s());
+  });
+
+  it('non-string nodes', () => {
+    const g = makeObject([
+      [1, [2]],
+      [2, s(3)],
+      [3, []],
+    ]);
+    expectValue(call('graph.reachable', [g, [1]]), s(1, 2, 3));
+  });
+});
+
+describe('graph.reachable_paths (conformance reachable/test-reachable-paths-*.yaml)', () => {
+  const paths = (graphTerm: string, initial: string): string =>
+    asSorted(evalRego(`x := graph.reachable_paths(${graphTerm}, ${initial})`));
+  const want = (v: Value[][]): string => canonical([...v].sort(compare));
+
+  it('empty', () => {
+    expect(paths('{}', '{"a"}')).toBe(want([]));
+  });
+
+  it('cycle', () => {
+    expect(paths('{"a": {"b"}, "b": {"c"}, "c": {"a"}}', '{"a"}')).toBe(want([['a', 'b', 'c']]));
+  });
+
+  it('components', () => {
+    expect(
+      paths('{"a": {"b", "c"}, "b": {"d"}, "c": {"d"}, "d": set(), "e": {"f"}, "f": {"e"}, "x": {"x"}}', '{"b", "e"}'),
+    ).toBe(
+      want([
+        ['b', 'd'],
+        ['e', 'f'],
+      ]),
+    );
+  });
+
+  it('arrays', () => {
+    expect(paths('{"a": ["b"], "b": ["c"], "c": ["a"]}', '["a"]')).toBe(want([['a', 'b', 'c']]));
+  });
+
+  it('malformed 1: graph must be an object', () => {
+    expect(() => evalRego('x := graph.reachable_paths(input.graph, input.initial)', { graph: 1, initial: [1] })).toThrow(
+      'operand 1 must be object but got number',
+    );
+  });
+
+  it('malformed 2: null neighbours end the path', () => {
+    expect(paths('{"a": null}', '["a"]')).toBe(want([['a']]));
+  });
+
+  it('malformed 3: initial must be a collection', () => {
+    expect(() => evalRego('x := graph.reachable_paths(input.graph, input.initial)', { graph: { a: [] }, initial: 'a' })).toThrow(
+      'operand 2 must be one of {array, set} but got string',
+    );
+  });
+
+  it('multiple_paths', () => {
+    expect(paths('{"a": ["b", "c"], "b": ["c"], "c": []}', '{"a"}')).toBe(
+      want([
+        ['a', 'b', 'c'],
+        ['a', 'c'],
+      ]),
+    );
+  });
+
+  it('shared_ancestor', () => {
+    expect(paths('{"1": [], "2": ["1"], "3": ["2"], "4": ["3", "2"], "5": ["4"]}', '["5"]')).toBe(
+      want([
+        ['5', '4', '2', '1'],
+        ['5', '4', '3', '2', '1'],
+      ]),
+    );
+  });
+
+  it('invalid_end: a neighbour missing from the graph ends the path before it', () => {
+    expect(paths('{"a": ["b"], "b": ["nonexistent"]}', '{"a", "b"}')).toBe(want([['a', 'b'], ['b']]));
+  });
+
+  const g1022 = (open: string, close: string, six: string, eight: string): string =>
+    `{"one": ${open}"two","five"${close}, "two": ${open}"four"${close}, "three": ${open}""${close}, "four": ${open}"three"${close}, "five": ${open}"seven","six"${close}, "six": ${open}${six}${close}, "seven": ${open}"eight"${close}, "eight": ${open}${eight}${close}, "nine": ${open}""${close}}`;
+
+  it('cycle_1022_1 (arrays)', () => {
+    expect(paths(g1022('[', ']', '"nine"', '""'), '{"one"}')).toBe(
+      want([
+        ['one', 'five', 'seven', 'eight'],
+        ['one', 'five', 'six', 'nine'],
+        ['one', 'two', 'four', 'three'],
+      ]),
+    );
+  });
+
+  it('cycle_1022_2 (sets)', () => {
+    expect(paths(g1022('{', '}', '"nine"', '""'), '{"one"}')).toBe(
+      want([
+        ['one', 'five', 'seven', 'eight'],
+        ['one', 'five', 'six', 'nine'],
+        ['one', 'two', 'four', 'three'],
+      ]),
+    );
+  });
+
+  it('cycle_1022_3', () => {
+    expect(paths(g1022('[', ']', '"nine","seven"', '"three"'), '{"one"}')).toBe(
+      want([
+        ['one', 'five', 'seven', 'eight', 'three'],
+        ['one', 'five', 'six', 'nine'],
+        ['one', 'five', 'six', 'seven', 'eight', 'three'],
+        ['one', 'two', 'four', 'three'],
+      ]),
+    );
+  });
+
+  it('self loop and an initial leaf', () => {
+    // As in OPA, the start node is on the path before the cycle check: x -> x gives [x, x].
+    expectValue(call('graph.reachable_paths', [o({ x: ['x'] }), ['x']]), s(['x', 'x']));
+    expectValue(call('graph.reachable_paths', [o({ a: [] }), ['a']]), s(['a']));
+  });
+});
