@@ -162,7 +162,12 @@ export interface Ledger {
   events(agentId: string, actionId: string): Promise<ActionEvent[]>;
   decisions(agentId: string, actionId: string): Promise<StoredDecision[]>;
   /** History counts for the policy: same command_type in the last `windowMs`. */
-  history(q: { commandType: string; service?: string; agentId: string; windowMs: number }): Promise<HistoryContext>;
+  history(q: {
+    commandType: string;
+    service?: string;
+    agentId: string;
+    windowMs: number;
+  }): Promise<HistoryContext>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -178,7 +183,10 @@ export interface ExecutionContext {
 export interface Connector {
   readonly name: string;
   readonly commandTypes: readonly string[];
-  execute(command: { command_type: string; params: Record<string, unknown>; action_id: string }, ctx: ExecutionContext): Promise<Record<string, unknown>>;
+  execute(
+    command: { command_type: string; params: Record<string, unknown>; action_id: string },
+    ctx: ExecutionContext,
+  ): Promise<Record<string, unknown>>;
 }
 
 /** Result of submitting a command through the intake. */

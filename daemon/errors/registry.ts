@@ -66,7 +66,11 @@ export class OrchestratorError extends Error {
   readonly retryable: boolean;
   readonly params: Readonly<Record<string, unknown>>;
 
-  constructor(spec: ErrorCode, params: Readonly<Record<string, unknown>> = {}, options?: { cause?: unknown }) {
+  constructor(
+    spec: ErrorCode,
+    params: Readonly<Record<string, unknown>> = {},
+    options?: { cause?: unknown },
+  ) {
     super(render(spec.message, params), options);
     this.name = 'OrchestratorError';
     this.code = spec.code;

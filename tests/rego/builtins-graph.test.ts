@@ -10,7 +10,17 @@ import { createDefaultRegistry } from '../../rego/builtins/index.ts';
 import { type BuiltinContext, BuiltinRegistry } from '../../rego/builtins/registry.ts';
 import { BuiltinError, RegoError } from '../../rego/errors.ts';
 import { compile } from '../../rego/index.ts';
-import { canonical, compare, equal, fromJSON, makeObject, RegoSet, toJSON, toRegoString, type Value } from '../../rego/value.ts';
+import {
+  canonical,
+  compare,
+  equal,
+  fromJSON,
+  makeObject,
+  RegoSet,
+  toJSON,
+  toRegoString,
+  type Value,
+} from '../../rego/value.ts';
 
 const r = new BuiltinRegistry();
 graph(r);
@@ -60,20 +70,35 @@ describe('graph.reachable (conformance reachable/)', () => {
 
   it('components', () => {
     expectValue(call('graph.reachable', [components, s('b', 'e')]), s('b', 'd', 'e', 'f'));
-    expect(evalRego('x := sort(graph.reachable({"a": {"b", "c"}, "b": {"d"}, "c": {"d"}, "d": set(), "e": {"f"}, "f": {"e"}, "x": {"x"}}, {"b", "e"}))')).toEqual(['b', 'd', 'e', 'f']);
+    expect(
+      evalRego(
+        'x := sort(graph.reachable({"a": {"b", "c"}, "b": {"d"}, "c": {"d"}, "d": set(), "e": {"f"}, "f": {"e"}, "x": {"x"}}, {"b", "e"}))',
+      ),
+    ).toEqual(['b', 'd', 'e', 'f']);
   });
 
   it('arrays', () => {
-    expect(evalRego('x := sort(graph.reachable({"a": ["b"], "b": ["c"], "c": ["a"]}, ["a"]))')).toEqual(['a', 'b', 'c']);
+    expect(evalRego('x := sort(graph.reachable({"a": ["b"], "b": ["c"], "c": ["a"]}, ["a"]))')).toEqual([
+      'a',
+      'b',
+      'c',
+    ]);
   });
 
   it('malformed 2: a null neighbour list still makes the node reachable', () => {
-    expectValue(evalRego('x := graph.reachable(input.graph, input.initial)', { graph: { a: null }, initial: ['a'] }), s('a'));
+    expectValue(
+      evalRego('x := graph.reachable(input.graph, input.initial)', { graph: { a: null }, initial: ['a'] }),
+      s('a'),
+    );
   });
 
   it('malformed 3: initial must be a collection', () => {
-    expect(() => evalRego('x := graph.reachable(input.graph, input.initial)', { graph: { a: [] }, initial: 'a' })).toThrow(RegoError);
-    expect(() => call('graph.reachable', [o({ a: [] }), 'a'])).toThrow('operand 2 must be one of {array, set} but got string');
+    expect(() =>
+      evalRego('x := graph.reachable(input.graph, input.initial)', { graph: { a: [] }, initial: 'a' }),
+    ).toThrow(RegoError);
+    expect(() => call('graph.reachable', [o({ a: [] }), 'a'])).toThrow(
+      'operand 2 must be one of {array, set} but got string',
+    );
   });
 
   it('graph must be an object', () => {
@@ -117,7 +142,10 @@ describe('graph.reachable_paths (conformance reachable/test-reachable-paths-*.ya
 
   it('components', () => {
     expect(
-      paths('{"a": {"b", "c"}, "b": {"d"}, "c": {"d"}, "d": set(), "e": {"f"}, "f": {"e"}, "x": {"x"}}', '{"b", "e"}'),
+      paths(
+        '{"a": {"b", "c"}, "b": {"d"}, "c": {"d"}, "d": set(), "e": {"f"}, "f": {"e"}, "x": {"x"}}',
+        '{"b", "e"}',
+      ),
     ).toBe(
       want([
         ['b', 'd'],
@@ -131,9 +159,9 @@ describe('graph.reachable_paths (conformance reachable/test-reachable-paths-*.ya
   });
 
   it('malformed 1: graph must be an object', () => {
-    expect(() => evalRego('x := graph.reachable_paths(input.graph, input.initial)', { graph: 1, initial: [1] })).toThrow(
-      'operand 1 must be object but got number',
-    );
+    expect(() =>
+      evalRego('x := graph.reachable_paths(input.graph, input.initial)', { graph: 1, initial: [1] }),
+    ).toThrow('operand 1 must be object but got number');
   });
 
   it('malformed 2: null neighbours end the path', () => {
@@ -141,9 +169,9 @@ describe('graph.reachable_paths (conformance reachable/test-reachable-paths-*.ya
   });
 
   it('malformed 3: initial must be a collection', () => {
-    expect(() => evalRego('x := graph.reachable_paths(input.graph, input.initial)', { graph: { a: [] }, initial: 'a' })).toThrow(
-      'operand 2 must be one of {array, set} but got string',
-    );
+    expect(() =>
+      evalRego('x := graph.reachable_paths(input.graph, input.initial)', { graph: { a: [] }, initial: 'a' }),
+    ).toThrow('operand 2 must be one of {array, set} but got string');
   });
 
   it('multiple_paths', () => {
