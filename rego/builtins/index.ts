@@ -22,6 +22,9 @@ import { register as types } from './types.ts';
 import { register as units } from './units.ts';
 import { register as misc } from './misc.ts';
 import { register as unsupported } from './unsupported.ts';
+import { register as graph } from './graph.ts';
+import { register as jwt } from './jwt.ts';
+import { register as jsonschema } from './jsonschema.ts';
 
 let cached: BuiltinRegistry | undefined;
 
@@ -47,6 +50,9 @@ export function createDefaultRegistry(): BuiltinRegistry {
     time,
     net,
     misc,
+    graph,
+    jwt,
+    jsonschema,
     unsupported,
   ]) {
     reg(r);

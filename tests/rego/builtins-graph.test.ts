@@ -3,10 +3,16 @@
  * conformance cases (v1/test/cases/testdata/v1/reachable/: test-reachable-03xx.yaml,
  * test-reachable-paths-0422.yaml, test-reachable-paths-1022.yaml) and OPA's
  * topdown/reachable.go.
+ *
+ * Also the property test for the families implemented alongside (graph, jwt, jsonschema): for
+ * random values, every builtin returns a Value or throws BuiltinError, and never anything else.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { register as graph } from '../../rego/builtins/graph.ts';
 import { createDefaultRegistry } from '../../rego/builtins/index.ts';
+import { register as jsonschema } from '../../rego/builtins/jsonschema.ts';
+import { register as jwt } from '../../rego/builtins/jwt.ts';
 import { type BuiltinContext, BuiltinRegistry } from '../../rego/builtins/registry.ts';
 import { BuiltinError, RegoError } from '../../rego/errors.ts';
 import { compile } from '../../rego/index.ts';
@@ -15,7 +21,10 @@ import {
   compare,
   equal,
   fromJSON,
+  isObject,
   makeObject,
+  normNum,
+  RegoObject,
   RegoSet,
   toJSON,
   toRegoString,
@@ -235,4 +244,87 @@ describe('graph.reachable_paths (conformance reachable/test-reachable-paths-*.ya
     expectValue(call('graph.reachable_paths', [o({ x: ['x'] }), ['x']]), s(['x', 'x']));
     expectValue(call('graph.reachable_paths', [o({ a: [] }), ['a']]), s(['a']));
   });
+});
+
+describe('property: graph, jwt and jsonschema builtins return a Value or throw BuiltinError', () => {
+  const family = new BuiltinRegistry();
+  graph(family);
+  jwt(family);
+  jsonschema(family);
+
+  const isValue = (x: unknown): boolean => {
+    if (x === null || typeof x === 'boolean' || typeof x === 'string' || typeof x === 'bigint') return true;
+    if (typeof x === 'number') return Number.isFinite(x);
+    if (Array.isArray(x)) return x.every(isValue);
+    if (x instanceof RegoSet) return [...x].every(isValue);
+    if (x instanceof RegoObject) return [...x.entries()].every(([k, y]) => isValue(k) && isValue(y));
+    return isObject(x as Value) && Object.values(x as Record<string, unknown>).every(isValue);
+  };
+
+  const scalar: fc.Arbitrary<Value> = fc.oneof(
+    fc.constant(null),
+    fc.boolean(),
+    fc.integer({ min: -20, max: 20 }),
+    fc.double({ noNaN: true, noDefaultInfinity: true }).map((d) => normNum(d)),
+    fc.bigInt({ min: -(2n ** 80n), max: 2n ** 80n }).map((b) => normNum(b)),
+    fc.constantFrom(
+      '',
+      'a',
+      'e30.e30.',
+      'a.b.c',
+      'eyJhbGciOiJIUzI1NiJ9.e30.',
+      '{"kty":"oct","k":"c2VjcmV0"}',
+      '{"alg":"HS256"}',
+      '{}',
+      '[]',
+      '{"type":"string"}',
+      '{"$ref":"#"}',
+      '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n',
+    ),
+    fc.string({ maxLength: 8 }),
+  );
+  const keys = fc.constantFrom(
+    'a',
+    'b',
+    'type',
+    'cert',
+    'secret',
+    'alg',
+    'time',
+    'items',
+    'properties',
+    'enum',
+    'k',
+    'kty',
+  );
+  const { value } = fc.letrec<{ value: Value }>((tie) => ({
+    value: fc.oneof(
+      { depthSize: 'small', withCrossShrink: true },
+      scalar,
+      fc.array(tie('value'), { maxLength: 4 }),
+      fc.array(tie('value'), { maxLength: 4 }).map((xs) => new RegoSet(xs)),
+      fc
+        .array(fc.tuple(fc.oneof(keys, fc.string({ maxLength: 4 })), tie('value')), { maxLength: 4 })
+        .map((es) => makeObject(es)),
+      fc.array(fc.tuple(tie('value'), tie('value')), { maxLength: 3 }).map((es) => makeObject(es)),
+    ),
+  }));
+
+  for (const b of family.all()) {
+    it(b.name, () => {
+      fc.assert(
+        fc.property(fc.array(value, { minLength: b.arity, maxLength: b.arity }), (args) => {
+          let out: Value | undefined;
+          try {
+            out = b.fn(args, ctx);
+          } catch (e) {
+            expect(e).toBeInstanceOf(BuiltinError);
+            return;
+          }
+          expect(out === undefined || isValue(out)).toBe(true);
+        }),
+        { numRuns: 200 },
+      );
+    });
+  }
 });
