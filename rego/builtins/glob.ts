@@ -335,34 +335,8 @@ function toRegex(n: GNode, delims: readonly string[]): string {
   }
 }
 
-/**
- * Whether gobwas matches the empty string. It differs from the regex in one quirk: a pattern
- * that is a lone one-character matcher (`?`, `[!a]`, `[a-z]`, possibly as an alternative of a
- * top-level `{…}`) tests the empty string as if it were U+FFFD, so `?` matches "".
- */
-function matchesEmpty(p: Container, delims: readonly string[]): boolean {
-  if (p.children.length === 1) {
-    const c = p.children[0]!;
-    switch (c.k) {
-      case 'single':
-        return !delims.includes('\uFFFD');
-      case 'list':
-        if (!c.not && Array.from(c.chars).length === 1) return false;
-        return c.chars.includes('\uFFFD') !== c.not;
-      case 'range':
-        return (0xfffd >= c.lo && 0xfffd <= c.hi) !== c.not;
-      case 'anyOf':
-        return c.children.some((alt) => matchesEmpty(alt as Container, delims));
-      default:
-        break;
-    }
-  }
-  return compileUncached(`^${toRegex(p, delims)}$`).test('');
-}
-
 interface CompiledGlob {
   readonly re: RE2JS;
-  readonly empty: boolean;
 }
 
 const globCache = new LRU<string, CompiledGlob>(256);
@@ -379,7 +353,9 @@ function compileGlob(pattern: string, delims: readonly string[]): CompiledGlob {
       if (e instanceof GlobSyntaxError) return builtinError(e.message);
       throw e;
     }
-    g = { re: compileUncached(`^${toRegex(ast, delims)}$`), empty: matchesEmpty(ast, delims) };
+    // Current OPA: a one-character matcher (`?`, `[!a]`) never matches the empty string (older
+    // releases inherited a gobwas quirk where it did).
+    g = { re: compileUncached(`^${toRegex(ast, delims)}$`) };
     globCache.set(key, g);
   }
   return g;
@@ -387,8 +363,7 @@ function compileGlob(pattern: string, delims: readonly string[]): CompiledGlob {
 
 /** glob.match's core: whether text matches the glob pattern with the given delimiters. */
 export function globMatch(pattern: string, delims: readonly string[], text: string): boolean {
-  const g = compileGlob(pattern, delims);
-  return text === '' ? g.empty : g.re.test(text);
+  return compileGlob(pattern, delims).re.test(text);
 }
 
 /** gobwas's QuoteMeta: escapes `* ? \ [ ] { }`. */

@@ -392,8 +392,9 @@ function dependencies(tree: RuleTree, cr: CompiledRule): Set<RuleNode> {
     } else if (t.type === 'ref' && t.head.type === 'var' && t.head.name === 'data') {
       const path: string[] = [];
       for (const p of t.path) {
-        if (p.type !== 'string') break;
-        path.push(p.value);
+        if (p.type === 'string') path.push(p.value);
+        else if (p.type === 'number' && Number.isInteger(p.value)) path.push(String(p.value));
+        else break;
       }
       const { node, depth } = tree.deepest(path);
       // A static path that leaves the rule tree reads base data only.

@@ -58,8 +58,10 @@ export function resolveRules(mod: Module, ctx: ResolveContext): Rule[] {
 
 function resolveRule(rule: Rule, ctx: ResolveContext): Rule {
   const r = new Resolver(ctx);
-  const scope = new Scope();
-  const args = rule.head.args?.map((a) => r.declarePattern(a, scope));
+  // Function arguments live in their own scope, shared by the body and every else clause.
+  const argScope = new Scope();
+  const args = rule.head.args?.map((a) => r.declarePattern(a, argScope));
+  const scope = new Scope(argScope);
   const body = r.body(rule.body, scope);
   const headScope = scope;
   const ref = rule.head.ref.map((t, i) => (i === 0 ? t : r.term(t, headScope)));
@@ -71,9 +73,7 @@ function resolveRule(rule: Rule, ctx: ResolveContext): Rule {
     value: rule.head.value && r.term(rule.head.value, headScope),
   };
   const elses: ElseClause[] = rule.elses.map((e) => {
-    const s = new Scope();
-    // Function args are shared by every else clause.
-    if (rule.head.args) for (const a of rule.head.args) r.declarePattern(a, s);
+    const s = new Scope(argScope);
     const b = r.body(e.body, s);
     return { ...e, body: b, value: e.value && r.term(e.value, s) };
   });

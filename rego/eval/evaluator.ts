@@ -486,6 +486,7 @@ export class Evaluator {
     cur: Value | undefined,
     path: readonly Term[],
     i: number,
+    base = false,
   ): Value | undefined | typeof MULTI {
     for (; i < path.length; i++) {
       if (cur === undefined) return undefined;
@@ -501,7 +502,7 @@ export class Evaluator {
         if (d === MULTI || d === undefined) return d;
         key = d;
       }
-      cur = index(cur, key);
+      cur = base ? indexBase(cur, key) : index(cur, key);
     }
     return cur;
   }
@@ -530,11 +531,12 @@ export class Evaluator {
       if (node.hasRules) return this.directPath(this.nodeValue(node), path, i);
       const seg = path[i]!;
       let key: Value | undefined;
-      if (seg.type === 'string') key = seg.value;
+      if (seg.type === 'string' || seg.type === 'number') key = seg.value;
       else if (seg.type === 'var') key = this.env.get(seg.name);
+      if (typeof key === 'number' && Number.isInteger(key)) key = String(key);
       if (typeof key !== 'string') return MULTI;
       const child = node.children.get(key);
-      if (!child) return this.directPath(this.baseAt(node.path), path, i);
+      if (!child) return this.directPath(this.baseAt(node.path), path, i, true);
       node = child;
     }
     return this.nodeValue(node);
@@ -610,26 +612,27 @@ export class Evaluator {
   }
 
   /** Follows `path[i..]` into a value, iterating where a segment is not bound. */
-  private walk(value: Value, path: readonly Term[], i: number, vk: VK): boolean {
+  private walk(value: Value, path: readonly Term[], i: number, vk: VK, base = false): boolean {
+    const at = base ? indexBase : index;
     if (i === path.length) return vk(value);
     const seg = path[i]!;
     if (seg.type === 'string' || seg.type === 'number') {
-      const next = index(value, seg.value);
-      return next === undefined ? false : this.walk(next, path, i + 1, vk);
+      const next = at(value, seg.value);
+      return next === undefined ? false : this.walk(next, path, i + 1, vk, base);
     }
     if (seg.type === 'var') {
       const bound = this.env.get(seg.name);
       if (bound !== undefined) {
-        const next = index(value, bound);
-        return next === undefined ? false : this.walk(next, path, i + 1, vk);
+        const next = at(value, bound);
+        return next === undefined ? false : this.walk(next, path, i + 1, vk, base);
       }
       const name = seg.name;
       const wildcard = name.startsWith('$_');
       return this.iterate(value, (key, val) => {
-        if (wildcard) return this.walk(val, path, i + 1, vk);
+        if (wildcard) return this.walk(val, path, i + 1, vk, base);
         this.env.set(name, key);
         try {
-          return this.walk(val, path, i + 1, vk);
+          return this.walk(val, path, i + 1, vk, base);
         } finally {
           this.env.delete(name);
         }
@@ -637,11 +640,11 @@ export class Evaluator {
     }
     if (this.canEval(seg)) {
       return this.evalTerm(seg, (key) => {
-        const next = index(value, key);
-        return next === undefined ? false : this.walk(next, path, i + 1, vk);
+        const next = at(value, key);
+        return next === undefined ? false : this.walk(next, path, i + 1, vk, base);
       });
     }
-    return this.iterate(value, (key, val) => this.unify(seg, key, () => this.walk(val, path, i + 1, vk)));
+    return this.iterate(value, (key, val) => this.unify(seg, key, () => this.walk(val, path, i + 1, vk, base)));
   }
 
   /** Resolves `data.<path>`: descends the rule tree, then the computed or base document. */
@@ -651,13 +654,15 @@ export class Evaluator {
     for (let i = start; i < path.length; i++) {
       if (this.state.dataMocks.length > 0) {
         const m = this.mockAt(consumed);
-        if (m !== undefined) return this.walk(m, path, i, vk);
+        if (m !== undefined) return this.walk(m, path, i, vk, true);
       }
       if (node.hasRules) return this.withDoc(this.nodeValue(node), path, i, vk);
       const seg = path[i]!;
       let key: Value | undefined;
       if (seg.type === 'string') key = seg.value;
       else if (seg.type === 'var') key = this.env.get(seg.name);
+      // Paths into data are storage paths: an integer segment names the key "2".
+      if (typeof key === 'number' && Number.isInteger(key)) key = String(key);
       if (typeof key === 'string') {
         const child = node.children.get(key);
         if (child) {
@@ -668,7 +673,7 @@ export class Evaluator {
         // No rules down there: only base data (and mocks) can answer.
         if (!node.hasRules) {
           const base = this.baseAt(consumed);
-          return base === undefined ? false : this.walk(base, path, i, vk);
+          return base === undefined ? false : this.walk(base, path, i, vk, true);
         }
       }
       return this.withDoc(this.nodeValue(node), path, i, vk);
@@ -1099,13 +1104,15 @@ const CONFLICT_FUNCTION: ConflictKind = 'function';
 
 /** OPA's wording for each kind of conflict (built only when one happens). */
 function conflictMessage(kind: ConflictKind, cr: CompiledRule): string {
+  // OPA has worded these two ways over its releases; the message carries both so tools that
+  // match either wording recognise it.
+  const name = ['data', ...cr.path].join('.');
   switch (kind) {
     case 'within':
-      return `rule ${['data', ...cr.path].join('.')} produced conflicting values`;
     case 'across':
-      return 'complete rules must not produce multiple outputs';
+      return `rule ${name} produced conflicting values (complete rules must not produce multiple outputs)`;
     case 'function':
-      return 'functions must not produce multiple outputs for same inputs';
+      return `function ${name} produced conflicting values for the same inputs (functions must not produce multiple outputs for same inputs)`;
   }
 }
 
@@ -1113,6 +1120,12 @@ function conflictMessage(kind: ConflictKind, cr: CompiledRule): string {
 interface WithValue {
   readonly value?: Value;
   readonly mock?: FunctionMock;
+}
+
+/** Indexing inside base documents: OPA treats an integer key of an object as its decimal string. */
+export function indexBase(value: Value, key: Value): Value | undefined {
+  if (typeof key === 'number' && Number.isInteger(key) && isObject(value)) return objGet(value, String(key));
+  return index(value, key);
 }
 
 /** `value[key]` for arrays (integer index), objects and sets (membership). */
