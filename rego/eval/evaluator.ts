@@ -644,7 +644,9 @@ export class Evaluator {
         return next === undefined ? false : this.walk(next, path, i + 1, vk, base);
       });
     }
-    return this.iterate(value, (key, val) => this.unify(seg, key, () => this.walk(val, path, i + 1, vk, base)));
+    return this.iterate(value, (key, val) =>
+      this.unify(seg, key, () => this.walk(val, path, i + 1, vk, base)),
+    );
   }
 
   /** Resolves `data.<path>`: descends the rule tree, then the computed or base document. */

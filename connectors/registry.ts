@@ -1,0 +1,131 @@
+/**
+ * Which connector runs which command type. A command type nobody registered ends FAILED with
+ * `NOT_CONFIGURED` (a `ConnectorNotConfiguredError`), never "executed somewhere by default".
+ */
+import {
+  AppsScriptBridge,
+  type AppsScriptBridgeOptions,
+  type BridgeHealth,
+} from '../bridges/apps-script/bridge.ts';
+import { ConnectorNotConfiguredError } from '../bridges/errors.ts';
+import type { Connector } from '../daemon/core/types.ts';
+import { INTEGRATION_COMMAND_TYPES, IntegrationsConnector } from './integrations.ts';
+
+/** A connector that can report the health of its bridge. */
+interface WithHealth {
+  health(): BridgeHealth;
+}
+
+/**
+ * Maps command types to connectors.
+ *
+ * @example
+ * ```ts
+ * const registry = new ConnectorRegistry();
+ * registry.register(new IntegrationsConnector({ bridge }));
+ * registry.forType('CHECK_INTEGRATION_STATUS').name; // → 'integrations'
+ * registry.forType('DISCOVER_PRODUCTS'); // throws ConnectorNotConfiguredError
+ * ```
+ */
+export class ConnectorRegistry {
+  readonly #byType = new Map<string, Connector>();
+  readonly #hints = new Map<string, string>();
+
+  /** Registers `connector` for each of its command types; a later registration of a type wins. */
+  register(connector: Connector): this {
+    for (const type of connector.commandTypes) this.#byType.set(type, connector);
+    return this;
+  }
+
+  /** Tells operators how to configure `types` when a command of one arrives unconfigured. */
+  hint(types: readonly string[], howToConfigure: string): this {
+    for (const type of types) this.#hints.set(type, howToConfigure);
+    return this;
+  }
+
+  /**
+   * The connector for `commandType`.
+   *
+   * @example
+   * ```ts
+   * const connector = registry.forType(action.commandType);
+   * const result = await connector.execute(command, ctx);
+   * ```
+   * @throws ConnectorNotConfiguredError naming the type (and how to configure it, when known).
+   */
+  forType(commandType: string): Connector {
+    const connector = this.#byType.get(commandType);
+    if (connector) return connector;
+    const hint = this.#hints.get(commandType);
+    throw new ConnectorNotConfiguredError({
+      connector: 'registry',
+      commandType,
+      message: `no connector is configured for command type ${JSON.stringify(commandType.slice(0, 64))}${hint ? `: ${hint}` : ''}`,
+    });
+  }
+
+  has(commandType: string): boolean {
+    return this.#byType.has(commandType);
+  }
+
+  /** Command types that have a connector, sorted. */
+  types(): string[] {
+    return [...this.#byType.keys()].sort();
+  }
+
+  /** Distinct registered connectors. */
+  connectors(): Connector[] {
+    return [...new Set(this.#byType.values())];
+  }
+
+  /**
+   * Breaker state and last error of each connector that reports one, keyed by connector name.
+   *
+   * @example
+   * ```ts
+   * registry.health(); // → { integrations: { state: 'closed' } }
+   * ```
+   */
+  health(): Record<string, BridgeHealth> {
+    const out: Record<string, BridgeHealth> = {};
+    for (const c of this.connectors()) {
+      const h = (c as Partial<WithHealth>).health;
+      if (typeof h === 'function') out[c.name] = h.call(c);
+    }
+    return out;
+  }
+}
+
+export interface DefaultConnectorsOptions {
+  /** The Apps Script bridge (`APPS_SCRIPT_URL`, `APPS_SCRIPT_SECRET`); integrations need it. */
+  readonly appsScript?: AppsScriptBridgeOptions;
+  /** Integration services commands may name. @defaultValue undefined (the script decides) */
+  readonly integrationServices?: readonly string[];
+}
+
+/**
+ * The daemon's connectors for the given configuration: integrations only when Apps Script is
+ * configured; the other command types stay unconfigured and end NOT_CONFIGURED.
+ *
+ * @example
+ * ```ts
+ * const registry = createDefaultConnectors({
+ *   appsScript: { url: process.env.APPS_SCRIPT_URL!, secret: process.env.APPS_SCRIPT_SECRET!, timeoutMs: 15_000 },
+ * });
+ * ```
+ */
+export function createDefaultConnectors(options: DefaultConnectorsOptions = {}): ConnectorRegistry {
+  const registry = new ConnectorRegistry();
+  if (options.appsScript) {
+    const bridge = new AppsScriptBridge(options.appsScript);
+    registry.register(
+      new IntegrationsConnector({
+        bridge,
+        ...(options.integrationServices ? { services: options.integrationServices } : {}),
+      }),
+    );
+  } else {
+    registry.hint(INTEGRATION_COMMAND_TYPES, 'set APPS_SCRIPT_URL and APPS_SCRIPT_SECRET');
+  }
+  return registry;
+}

@@ -1,0 +1,119 @@
+/**
+ * The HTTP API: intake for agents, action lookups for agents and staff, health, readiness,
+ * metrics and OpenAPI. Built on Fastify; this module only wires plugins, hooks and routes —
+ * each concern lives in its own file (auth, error handling, route groups, OpenAPI).
+ *
+ * Order matters: the rate limiter and the OpenAPI generator watch routes as they are added, so
+ * both are registered before the route plugins; the auth hook is a root `onRequest` hook, so it
+ * runs before the per-route rate limiter (whose key is the authenticated subject) and before any
+ * body is read.
+ *
+ * @example
+ * ```ts
+ * const app = buildServer({
+ *   intake, ledger, readiness, metrics,
+ *   tokens: [{ role: 'agent', subject: 'agent-7', token: process.env.AGENT_TOKEN! }],
+ *   bodyLimit: 65_536,
+ *   rateLimitPerMinute: 120,
+ * });
+ * await app.listen({ port: 8080, host: '127.0.0.1' });
+ * ```
+ */
+import rateLimit from '@fastify/rate-limit';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { IntakeService, Ledger, Readiness } from '../core/types.ts';
+import { ApiErrors } from '../errors/api.ts';
+import { OrchestratorError } from '../errors/registry.ts';
+import type { Metrics } from '../metrics.ts';
+import { authHook, type TokenEntry, TokenVerifier } from './auth.ts';
+import { errorHandler, notFoundHandler } from './error-handler.ts';
+import { registerOpenApi } from './openapi.ts';
+import { actionRoutes } from './routes-actions.ts';
+import { commandRoutes } from './routes-commands.ts';
+import { operationRoutes } from './routes-operations.ts';
+
+export interface ServerDeps {
+  readonly intake: IntakeService;
+  readonly ledger: Ledger;
+  readonly readiness: Readiness;
+  readonly metrics: Metrics;
+  /** Configured credentials (`ORCHESTRATOR_AUTH_TOKENS`). */
+  readonly tokens: readonly TokenEntry[];
+  /** Largest request body in bytes; larger bodies are refused (413) before parsing. */
+  readonly bodyLimit: number;
+  /** `POST /v1/commands` per agent per minute. */
+  readonly rateLimitPerMinute: number;
+  /**
+   * `GET /v1/actions…` per caller per minute; agents poll while waiting for an outcome.
+   * @defaultValue 10 × rateLimitPerMinute
+   */
+  readonly readRateLimitPerMinute?: number;
+  /**
+   * How long `/readyz` waits for the dependency checks.
+   * @defaultValue 3000 (ms)
+   */
+  readonly readinessTimeoutMs?: number;
+  /** A pino logger; without one the server logs nothing. */
+  readonly logger?: FastifyBaseLogger;
+}
+
+export const SERVER_DEFAULTS = {
+  readRateMultiplier: 10, // reads allowed per submission allowed
+  readinessTimeoutMs: 3_000, // whole /readyz answer
+  rateWindowMs: 60_000, // rate limits are per minute
+} as const;
+
+/**
+ * Builds the Fastify app (not listening). Plugins load on `ready()`, `inject()` or `listen()`.
+ *
+ * @example
+ * ```ts
+ * const app = buildServer(deps);
+ * const res = await app.inject({ method: 'GET', url: '/healthz' }); // 200 {"status":"ok"}
+ * ```
+ */
+export function buildServer(deps: ServerDeps): FastifyInstance {
+  const verifier = new TokenVerifier(deps.tokens);
+  const app: FastifyInstance = Fastify({
+    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
+    bodyLimit: deps.bodyLimit,
+    // Refuse rather than strip: a command with __proto__/constructor keys is an attack, not a typo.
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    return503OnClosing: true,
+  });
+
+  // The API speaks JSON only: without this, a text/plain body would reach the intake as a string.
+  app.removeContentTypeParser('text/plain');
+  app.decorateRequest('principal', null);
+  app.setErrorHandler(errorHandler({ bodyLimit: deps.bodyLimit }));
+  app.setNotFoundHandler(notFoundHandler);
+  app.addHook('onRequest', authHook(verifier));
+  app.addHook('onResponse', async (req, reply) => {
+    deps.metrics.observeHttp(req.method, req.routeOptions.url ?? 'unmatched', reply.statusCode);
+  });
+
+  app.register(rateLimit, {
+    global: false,
+    // Per agent (or staff member), not per IP: many agents may share one egress address.
+    keyGenerator: (req) => (req.principal ? `${req.principal.role}:${req.principal.subject}` : req.ip),
+    errorResponseBuilder: (_req, ctx) =>
+      new OrchestratorError(ApiErrors.RATE_LIMITED, {
+        max: ctx.max,
+        retryAfterSeconds: Math.max(1, Math.ceil(ctx.ttl / 1000)),
+        details: { limit_per_minute: ctx.max, retry_after_seconds: Math.max(1, Math.ceil(ctx.ttl / 1000)) },
+      }),
+  });
+  registerOpenApi(app);
+
+  const readRate =
+    deps.readRateLimitPerMinute ?? deps.rateLimitPerMinute * SERVER_DEFAULTS.readRateMultiplier;
+  app.register(commandRoutes, { intake: deps.intake, rateLimitPerMinute: deps.rateLimitPerMinute });
+  app.register(actionRoutes, { ledger: deps.ledger, readRateLimitPerMinute: readRate });
+  app.register(operationRoutes, {
+    readiness: deps.readiness,
+    metrics: deps.metrics,
+    readinessTimeoutMs: deps.readinessTimeoutMs ?? SERVER_DEFAULTS.readinessTimeoutMs,
+  });
+  return app;
+}

@@ -1,0 +1,133 @@
+#!/usr/bin/env node
+/**
+ * `orchestrator` — the command line for on-call staff, security teams and agents' developers.
+ *
+ *   orchestrator start                      run the daemon (what `npm start` does)
+ *   orchestrator submit <file|->            submit a command over HTTP
+ *   orchestrator status <action_id>         show an action, its decision and events
+ *   orchestrator policy test [dir]          run the policy's tests (like `opa test`)
+ *   orchestrator policy eval --input <file> evaluate the decision for an input document
+ *   orchestrator policy check [dir]         compile and test without evaluating
+ *   orchestrator migrate                    apply ledger migrations and exit
+ *
+ * Client commands read ORCHESTRATOR_URL (default http://127.0.0.1:8080) and ORCHESTRATOR_TOKEN.
+ */
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { compile, RegoError, toJSON } from '../../rego/index.ts';
+import { loadPolicyFiles, main as policyTestMain } from '../../rego/cli/policy-test.ts';
+import { loadConfig } from '../config/index.ts';
+import { OrchestratorError } from '../errors/registry.ts';
+import { createLedger } from '../ledger/create.ts';
+import { startDaemon } from '../main.ts';
+import { getAction, submitCommand } from '../sdk/index.ts';
+
+const program = new Command();
+program.name('orchestrator').description('MCP Orchestrator: governs what autonomous agents may do');
+
+function client(): { baseUrl: string; token: string } {
+  const token = process.env.ORCHESTRATOR_TOKEN;
+  if (!token)
+    fail(
+      'ORCHESTRATOR_TOKEN is not set: export the bearer token of your role (agent, oncall, security, admin).',
+    );
+  return { baseUrl: process.env.ORCHESTRATOR_URL ?? 'http://127.0.0.1:8080', token };
+}
+
+function fail(message: string): never {
+  process.stderr.write(`orchestrator: ${message}\n`);
+  process.exit(1);
+}
+
+function readInput(file: string): unknown {
+  const text = file === '-' ? readFileSync(0, 'utf8') : readFileSync(file, 'utf8');
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    fail(`${file === '-' ? 'standard input' : file} is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+program
+  .command('start')
+  .description('run the daemon (embedded PGlite ledger unless DATABASE_URL is set)')
+  .action(async () => {
+    const config = loadConfig();
+    const d = await startDaemon(config);
+    process.stdout.write(`orchestrator listening on ${d.url}\n`);
+    const shutdown = (): void => {
+      d.stop().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    };
+    process.once('SIGTERM', shutdown);
+    process.once('SIGINT', shutdown);
+  });
+
+program
+  .command('submit')
+  .argument('<file>', 'command JSON file, or - for standard input')
+  .description('submit a command as an agent (ORCHESTRATOR_TOKEN must be an agent token)')
+  .action(async (file: string) => {
+    const r = await submitCommand(client(), readInput(file));
+    process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+  });
+
+program
+  .command('status')
+  .argument('<action_id>')
+  .description('show an action: status, decision (risk, reasons), result or error, events')
+  .action(async (actionId: string) => {
+    const a = await getAction(client(), actionId);
+    process.stdout.write(`${JSON.stringify(a, null, 2)}\n`);
+  });
+
+const policy = program.command('policy').description('work with the Rego policy');
+policy
+  .command('test')
+  .argument('[dir]', 'policy directory', process.env.POLICY_DIR ?? 'policies')
+  .action((dir: string) => {
+    process.exit(policyTestMain([dir]));
+  });
+policy
+  .command('check')
+  .argument('[dir]', 'policy directory', process.env.POLICY_DIR ?? 'policies')
+  .description('compile the policy and run its tests; exit 1 on any problem')
+  .action((dir: string) => {
+    process.exit(policyTestMain([dir, '--quiet']));
+  });
+policy
+  .command('eval')
+  .requiredOption('--input <file>', 'input document (JSON), or - for standard input')
+  .option('--dir <dir>', 'policy directory', process.env.POLICY_DIR ?? 'policies')
+  .option('--entrypoint <ref>', 'document to evaluate', 'data.orchestrator.decision')
+  .action((o: { input: string; dir: string; entrypoint: string }) => {
+    const files = loadPolicyFiles([o.dir]);
+    try {
+      const p = compile(files.modules, { data: files.data });
+      const r = p.evalRule(o.entrypoint, { input: readInput(o.input), explain: true });
+      process.stdout.write(
+        `${JSON.stringify({ result: r.value === undefined ? null : toJSON(r.value), explanation: r.explanation }, null, 2)}\n`,
+      );
+    } catch (err) {
+      if (err instanceof RegoError) fail(err.render());
+      throw err;
+    }
+  });
+
+program
+  .command('migrate')
+  .description('apply ledger migrations (DATABASE_URL, or the embedded PGlite ledger) and exit')
+  .action(async () => {
+    const config = loadConfig();
+    const ledger = await createLedger({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+    const applied = await ledger.migrate();
+    process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'ledger is up to date\n');
+    await ledger.close();
+  });
+
+program.parseAsync().catch((err: unknown) => {
+  if (err instanceof OrchestratorError) fail(`${err.code}: ${err.message}`);
+  fail(err instanceof Error ? err.message : String(err));
+});

@@ -1,0 +1,116 @@
+/**
+ * The daemon's configuration: what it is (the `Config` interface) and what it is when nothing is
+ * set (`DEFAULTS`). Together with the zod schema in `schema.ts` these are the only places a
+ * setting is defined; `docs/configuration.md` documents every variable and a test keeps it
+ * complete. Values come from the environment (see `loadConfig`), are validated once at start-up
+ * and then frozen.
+ */
+import { DEFAULT_MAX_COMMAND_BYTES, DEFAULT_MAX_STRING_LENGTH } from '../contract/command.ts';
+
+export const AUTH_ROLES = ['agent', 'oncall', 'security', 'admin'] as const;
+export type AuthRole = (typeof AUTH_ROLES)[number];
+
+/** One API credential, from `ORCHESTRATOR_AUTH_TOKENS` or `ORCHESTRATOR_AUTH_TOKENS_FILE`. */
+export interface AuthToken {
+  readonly role: AuthRole;
+  /** The identity the token speaks for: the agent id for `agent` tokens. */
+  readonly subject: string;
+  /** The bearer secret. Never logged: see `configSummary`. */
+  readonly token: string;
+}
+
+export const POLICY_ENGINES = ['rego', 'wasm'] as const;
+export type PolicyEngineKind = (typeof POLICY_ENGINES)[number];
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** The validated, frozen configuration. Each field comes from the variable named in its doc. */
+export interface Config {
+  /** `PORT`: HTTP port of the API; 0 picks a free one. @defaultValue 8080 */
+  readonly port: number;
+  /** `HOST`: interface the API listens on. @defaultValue '127.0.0.1' */
+  readonly host: string;
+  /** `REDIS_URL`: Redis for the BullMQ queues. @defaultValue 'redis://127.0.0.1:6379' */
+  readonly redisUrl: string;
+  /** `DATABASE_URL`: Postgres (or Supabase) ledger; unset means embedded PGlite. @defaultValue undefined */
+  readonly databaseUrl: string | undefined;
+  /** `DATA_DIR`: where PGlite keeps the embedded ledger. @defaultValue './.data' */
+  readonly dataDir: string;
+  /** `POLICY_DIR`: `*.rego`, `*_test.rego` and `data.json`. @defaultValue './policies' */
+  readonly policyDir: string;
+  /** `POLICY_ENGINE`: our Rego interpreter or an OPA wasm bundle. @defaultValue 'rego' */
+  readonly policyEngine: PolicyEngineKind;
+  /** `POLICY_WASM_PATH`: the `opa build -t wasm` bundle; required when `policyEngine` is wasm. @defaultValue undefined */
+  readonly policyWasmPath: string | undefined;
+  /** `POLICY_EVAL_TIMEOUT_MS`: longest one policy evaluation may take before the command is blocked. @defaultValue 50 */
+  readonly policyEvalTimeoutMs: number;
+  /** `POLICY_MAX_STEPS`: evaluation step budget of the Rego engine. @defaultValue 100000 */
+  readonly policyMaxSteps: number;
+  /** `POLICY_WATCH`: reload `policyDir` when it changes (after its tests pass). @defaultValue true */
+  readonly policyWatch: boolean;
+  /** `ORCHESTRATOR_QUEUES`: queues the poller consumes; the first is where the HTTP intake enqueues. @defaultValue ['agent-commands'] */
+  readonly queues: readonly string[];
+  /** `DEAD_LETTER_QUEUE`: where invalid jobs go (never retried). @defaultValue 'agent-commands-dead' */
+  readonly deadLetterQueue: string;
+  /** `WORKER_CONCURRENCY`: jobs processed at once per queue. @defaultValue 8 */
+  readonly workerConcurrency: number;
+  /** `JOB_ATTEMPTS`: attempts for transient failures before a job fails. @defaultValue 5 */
+  readonly jobAttempts: number;
+  /** `JOB_BACKOFF_MS`: first retry delay (exponential). @defaultValue 1000 */
+  readonly jobBackoffMs: number;
+  /** `SHUTDOWN_DEADLINE_MS`: how long in-flight jobs may finish after SIGTERM. @defaultValue 10000 */
+  readonly shutdownDeadlineMs: number;
+  /** `JOB_LOCK_MS`: how long a worker's lock on a job lasts before another may take it over. @defaultValue 30000 */
+  readonly jobLockMs: number;
+  /** `ORCHESTRATOR_AUTH_TOKENS` then `ORCHESTRATOR_AUTH_TOKENS_FILE`, parsed. @defaultValue [] */
+  readonly authTokens: readonly AuthToken[];
+  /** `ORCHESTRATOR_AUTH_TOKENS_FILE`: file the tokens were also read from. @defaultValue undefined */
+  readonly authTokensFile: string | undefined;
+  /** `RATE_LIMIT_PER_MINUTE`: requests per minute per authenticated caller. @defaultValue 600 */
+  readonly rateLimitPerMinute: number;
+  /** `BODY_LIMIT_BYTES`: largest HTTP request body. @defaultValue 65536 */
+  readonly bodyLimitBytes: number;
+  /** `MAX_COMMAND_BYTES`: largest serialized command (contract). @defaultValue 16384 */
+  readonly maxCommandBytes: number;
+  /** `MAX_STRING_LENGTH`: longest string in a command where a field states no limit. @defaultValue 2048 */
+  readonly maxStringLength: number;
+  /** `APPS_SCRIPT_URL`: the deployed Apps Script web app; unset means integration commands fail "not configured". @defaultValue undefined */
+  readonly appsScriptUrl: string | undefined;
+  /** `APPS_SCRIPT_SECRET`: HMAC key shared with the Apps Script. @defaultValue undefined */
+  readonly appsScriptSecret: string | undefined;
+  /** `APPS_SCRIPT_TIMEOUT_MS`: per bridge call, redirect included. @defaultValue 10000 */
+  readonly appsScriptTimeoutMs: number;
+  /** `HISTORY_WINDOW_MS`: window of the history counts given to the policy. @defaultValue 3600000 */
+  readonly historyWindowMs: number;
+  /** `LOG_LEVEL`: pino level. @defaultValue 'info' */
+  readonly logLevel: LogLevel;
+}
+
+/** Every default in one place. Fields absent here default to unset (`undefined`). */
+export const DEFAULTS = {
+  port: 8_080,
+  host: '127.0.0.1', // loopback: exposing the API is a decision, not an accident
+  redisUrl: 'redis://127.0.0.1:6379',
+  dataDir: './.data', // relative to the working directory
+  policyDir: './policies', // relative to the working directory
+  policyEngine: 'rego',
+  policyEvalTimeoutMs: 50, // per evaluation
+  policyMaxSteps: 100_000, // evaluation steps per decision
+  policyWatch: true,
+  queues: ['agent-commands'],
+  deadLetterQueue: 'agent-commands-dead',
+  workerConcurrency: 8, // jobs in flight per queue
+  jobAttempts: 5, // attempts in total, the first included
+  jobBackoffMs: 1_000, // first retry delay, doubled each attempt
+  shutdownDeadlineMs: 10_000, // after SIGTERM/SIGINT
+  jobLockMs: 30_000, // a dead worker's jobs are recovered after about this long
+  authTokens: [],
+  rateLimitPerMinute: 600, // requests per caller per minute
+  bodyLimitBytes: 65_536, // bytes per HTTP request body
+  maxCommandBytes: DEFAULT_MAX_COMMAND_BYTES, // 16_384 bytes, serialized UTF-8
+  maxStringLength: DEFAULT_MAX_STRING_LENGTH, // 2_048 characters
+  appsScriptTimeoutMs: 10_000, // per bridge call
+  historyWindowMs: 3_600_000, // one hour, as the shipped policy's `*_1h` counters assume
+  logLevel: 'info',
+} as const satisfies Partial<Config>;

@@ -1,0 +1,69 @@
+/**
+ * Connector error codes. Bridges and connectors may not import the daemon, so they raise
+ * `ConnectorError`s with a short code (bridges/errors.ts); the pipeline records them as
+ * `ORC_ERR_CONNECTOR_<code>`, documented here.
+ */
+import { defineErrors } from './registry.ts';
+
+export const ConnectorErrors = defineErrors('CONNECTOR', {
+  TIMEOUT: {
+    status: 504,
+    message: 'connector call timed out',
+    doc: 'The target did not answer within the bridge timeout (per attempt). The command is FAILED; check the target and resubmit with a new action_id if needed.',
+    retryable: true,
+  },
+  NETWORK: {
+    status: 502,
+    message: 'connector could not reach the target',
+    doc: 'Connection refused, reset or DNS failure. Retried with backoff; FAILED once retries are exhausted.',
+    retryable: true,
+  },
+  HTTP_5XX: {
+    status: 502,
+    message: 'target answered with a server error',
+    doc: 'The target returned 5xx. Retried with backoff; FAILED once retries are exhausted.',
+    retryable: true,
+  },
+  RATE_LIMITED: {
+    status: 429,
+    message: 'target is rate limiting',
+    doc: 'The target returned 429 or 408. Retried with backoff; lower the command rate if it persists.',
+    retryable: true,
+  },
+  HTTP_4XX: {
+    status: 502,
+    message: 'target refused the request',
+    doc: 'The target returned a 4xx other than 408/429 (e.g. 401/403: credentials or deployment access). Not retried.',
+  },
+  BAD_RESPONSE: {
+    status: 502,
+    message: 'target answered with something that is not the expected JSON',
+    doc: 'Typically an Apps Script crash page or a proxy error page. Not retried; check the script executions log.',
+  },
+  REMOTE_ERROR: {
+    status: 502,
+    message: 'target reported an error',
+    doc: 'The script ran and reported an error (its code is kept, e.g. BAD_SIGNATURE: the secrets differ). Not retried unless the script marks it retryable.',
+  },
+  CIRCUIT_OPEN: {
+    status: 503,
+    message: 'circuit breaker is open; the call was not attempted',
+    doc: 'Too many consecutive failures: calls fail fast until a half-open probe succeeds. Nothing reached the target. See runbooks for an open circuit breaker.',
+    retryable: true,
+  },
+  NOT_CONFIGURED: {
+    status: 501,
+    message: 'no connector is configured for this command type',
+    doc: 'The command type has no configured connector (e.g. APPS_SCRIPT_URL and APPS_SCRIPT_SECRET unset). The command is FAILED without any call.',
+  },
+  CANCELLED: {
+    status: 503,
+    message: 'connector call was cancelled',
+    doc: 'The daemon cancelled the call (shutdown). The outcome at the target is unknown; reconcile before resubmitting.',
+  },
+  INVALID_REQUEST: {
+    status: 400,
+    message: 'connector could not build the request',
+    doc: 'The command parameters could not be encoded for the target. Not retried.',
+  },
+});

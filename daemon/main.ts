@@ -1,0 +1,219 @@
+/**
+ * Wires the daemon together: config → logger → ledger (migrated) → policy engine → connectors
+ * → queues → intake → pipeline → poller → metrics → HTTP API. Everything subscribes to one
+ * event bus; nothing here holds business logic.
+ */
+import { Queue, type RedisOptions } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { createDefaultConnectors } from '../connectors/registry.ts';
+import { buildServer } from './api/server.ts';
+import { type Config, configSummary } from './config/index.ts';
+import { EventBus } from './core/events.ts';
+import type { Connector, Ledger, PolicyEngine, Readiness } from './core/types.ts';
+import { Intake } from './intake/intake.ts';
+import { createLedger } from './ledger/create.ts';
+import { createLogger } from './logger.ts';
+import { createMetrics } from './metrics.ts';
+import { Pipeline } from './pipeline/pipeline.ts';
+import { createPolicyEngine } from './policy/create.ts';
+import { Poller } from './poller/poller.ts';
+
+export interface DaemonHandle {
+  readonly url: string;
+  readonly bus: EventBus;
+  readonly ledger: Ledger;
+  readonly policy: PolicyEngine;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Extra connectors (the pipeline bench registers a no-op one). */
+  readonly connectors?: readonly Connector[];
+  readonly logger?: Logger;
+}
+
+/** Redis options for BullMQ from a redis:// URL. */
+export function redisOptions(url: string): RedisOptions {
+  const u = new URL(url);
+  return {
+    host: u.hostname,
+    port: Number(u.port || 6379),
+    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
+    ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
+    ...(u.pathname.length > 1 ? { db: Number(u.pathname.slice(1)) } : {}),
+    ...(u.protocol === 'rediss:' ? { tls: {} } : {}),
+    maxRetriesPerRequest: null,
+  };
+}
+
+/** Fails fast, naming REDIS_URL, when Redis does not answer. */
+async function checkRedis(url: string): Promise<void> {
+  const r = new Redis({
+    ...redisOptions(url),
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    retryStrategy: () => null,
+    connectTimeout: 3_000,
+  });
+  r.on('error', () => {});
+  try {
+    await r.connect();
+    await r.ping();
+  } catch (err) {
+    const where = new URL(url);
+    throw new Error(
+      `Redis did not answer at ${where.hostname}:${where.port || 6379} (REDIS_URL). Start Redis or set REDIS_URL. Cause: ${(err as Error).message}`,
+    );
+  } finally {
+    r.disconnect();
+  }
+}
+
+/**
+ * Starts the daemon. Resolves once the HTTP API listens and the workers take jobs.
+ *
+ * @example
+ * ```ts
+ * const d = await startDaemon(loadConfig());
+ * process.on('SIGTERM', () => d.stop());
+ * ```
+ */
+export async function startDaemon(config: Config, opts: StartOptions = {}): Promise<DaemonHandle> {
+  const logger = opts.logger ?? createLogger(config);
+  logger.info({ config: configSummary(config) }, 'configuration');
+  const bus = new EventBus((name, err) => logger.error({ err, event: name }, 'event subscriber failed'));
+  await checkRedis(config.redisUrl);
+  const connection = redisOptions(config.redisUrl);
+
+  const ledger = await createLedger({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const applied = await ledger.migrate();
+  if (applied.length > 0) logger.info({ applied }, 'ledger migrations applied');
+
+  const policy = await createPolicyEngine(config, bus, logger);
+  const connectors = createDefaultConnectors({
+    ...(config.appsScriptUrl && config.appsScriptSecret
+      ? {
+          appsScript: {
+            url: config.appsScriptUrl,
+            secret: config.appsScriptSecret,
+            timeoutMs: config.appsScriptTimeoutMs,
+          },
+        }
+      : {}),
+  });
+  for (const c of opts.connectors ?? []) connectors.register(c);
+
+  const queues = new Map<string, Queue>();
+  for (const name of config.queues) {
+    queues.set(
+      name,
+      new Queue(name, {
+        connection,
+        defaultJobOptions: {
+          attempts: config.jobAttempts,
+          backoff: { type: 'exponential', delay: config.jobBackoffMs },
+          removeOnComplete: { count: 10_000 },
+          removeOnFail: false,
+        },
+      }),
+    );
+  }
+
+  const metrics = createMetrics();
+  metrics.attach(bus, { queues: [...queues.values()] });
+  bus.on('alert', (a) => logger.warn({ alert: a }, `ALERT ${a.alert.severity}: ${a.summary}`));
+  bus.on('policy.reload_failed', (e) =>
+    logger.error({ error: e.error, kept: e.keptRevision }, 'policy reload refused'),
+  );
+  bus.on('policy.loaded', (e) => logger.info({ revision: e.revision, engine: e.engine }, 'policy loaded'));
+
+  let poller: Poller | undefined;
+  const pipeline = new Pipeline({
+    ledger,
+    policy,
+    connectors,
+    bus,
+    historyWindowMs: config.historyWindowMs,
+    maxCommandBytes: config.maxCommandBytes,
+    maxStringLength: config.maxStringLength,
+    deadLetter: (job) => poller!.deadLetter(job),
+  });
+  poller = new Poller(pipeline, {
+    queues: config.queues,
+    deadLetterQueue: config.deadLetterQueue,
+    concurrency: config.workerConcurrency,
+    lockMs: config.jobLockMs,
+    connection,
+    onError: (queue, err) => logger.warn({ queue, err: (err as Error)?.message }, 'job error'),
+  });
+  poller.start();
+  await poller.ready();
+
+  const intake = new Intake({
+    ledger,
+    queues,
+    defaultQueue: config.queues[0]!,
+    maxCommandBytes: config.maxCommandBytes,
+    maxStringLength: config.maxStringLength,
+    bus,
+  });
+  const readinessRedis = new Redis({ ...connection, lazyConnect: false });
+  readinessRedis.on('error', () => {});
+  const readiness: Readiness = {
+    async check() {
+      const checks: Record<string, { ok: boolean; detail?: string }> = {};
+      const run = async (name: string, fn: () => Promise<unknown>): Promise<void> => {
+        try {
+          await Promise.race([
+            fn(),
+            new Promise((_, rej) => setTimeout(() => rej(new Error('timeout')), 2_000)),
+          ]);
+          checks[name] = { ok: true };
+        } catch (err) {
+          checks[name] = { ok: false, detail: (err as Error).message };
+        }
+      };
+      await Promise.all([
+        run('redis', () => readinessRedis.ping()),
+        run('ledger', () => ledger.ping()),
+        run('policy', async () => {
+          if (!policy.revision) throw new Error('no policy loaded');
+        }),
+      ]);
+      return { ok: Object.values(checks).every((c) => c.ok), checks };
+    },
+  };
+
+  const app = await buildServer({
+    intake,
+    ledger,
+    readiness,
+    metrics,
+    tokens: config.authTokens,
+    bodyLimit: config.bodyLimitBytes,
+    rateLimitPerMinute: config.rateLimitPerMinute,
+    logger,
+  });
+  const address = await app.listen({ port: config.port, host: config.host });
+  logger.info(
+    { url: address, ledger: ledger.kind, policy: policy.revision, queues: config.queues },
+    'orchestrator started',
+  );
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      logger.info('shutting down: no new jobs; finishing in-flight work');
+      await app.close();
+      await poller!.stop(config.shutdownDeadlineMs);
+      await Promise.all([...queues.values()].map((q) => q.close()));
+      readinessRedis.disconnect();
+      await policy.close();
+      await ledger.close();
+      logger.info('stopped');
+    })();
+    return stopping;
+  };
+  return { url: address, bus, ledger, policy, stop };
+}

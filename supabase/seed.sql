@@ -1,0 +1,3 @@
+-- Intentionally empty. The ledger starts empty: every row in it is a record of something an agent
+-- asked for, so seeding fake actions would put invented history into an audit trail.
+-- `supabase db reset` runs this file after the migrations.

@@ -1,0 +1,194 @@
+/**
+ * An in-memory {@link Ledger} for tests of the parts that sit on the ledger seam (API, metrics,
+ * SDK). The real adapters (Postgres, PGlite) are tested on their own against real databases;
+ * this one only has to keep the interface's promises: idempotent create, compare-and-set
+ * transitions along the state machine, append-only events, newest-first listing.
+ *
+ * `failWith` makes every call reject, to test how callers behave when the ledger is down.
+ *
+ * @example
+ * ```ts
+ * const ledger = new MemoryLedger();
+ * await ledger.createAction({ agentId: 'a', actionId: 'x', commandType: 'CHECK_INTEGRATION_STATUS', command: {}, payloadHash: 'h', queue: 'q' });
+ * await ledger.transition('a', 'x', 'EVALUATING', {});
+ * ```
+ */
+import type {
+  ActionEvent,
+  ActionRecord,
+  ActionStatus,
+  HistoryContext,
+  Ledger,
+  NewAction,
+  PolicyDecision,
+  StoredDecision,
+} from '../../daemon/core/types.ts';
+import { TRANSITIONS } from '../../daemon/core/types.ts';
+
+interface Row {
+  record: ActionRecord;
+  events: ActionEvent[];
+  decisions: StoredDecision[];
+  /** Insertion order, to break ties between equal timestamps. */
+  order: number;
+}
+
+export class MemoryLedger implements Ledger {
+  readonly kind = 'pglite' as const;
+  /** When set, every method rejects with it (the store is "down"). */
+  failWith: Error | undefined;
+  private readonly rows = new Map<string, Row>();
+  private seq = 0;
+  private order = 0;
+  private readonly now: () => Date;
+
+  constructor(opts: { now?: () => Date } = {}) {
+    this.now = opts.now ?? (() => new Date());
+  }
+
+  private key(agentId: string, actionId: string): string {
+    return `${agentId}\0${actionId}`;
+  }
+
+  private check(): void {
+    if (this.failWith) throw this.failWith;
+  }
+
+  async migrate(): Promise<string[]> {
+    this.check();
+    return [];
+  }
+
+  async createAction(a: NewAction): Promise<{ created: boolean; action: ActionRecord }> {
+    this.check();
+    const existing = this.rows.get(this.key(a.agentId, a.actionId));
+    if (existing) return { created: false, action: existing.record };
+    const at = this.now().toISOString();
+    const record: ActionRecord = {
+      agentId: a.agentId,
+      actionId: a.actionId,
+      commandType: a.commandType,
+      status: 'QUEUED',
+      command: structuredClone(a.command),
+      payloadHash: a.payloadHash,
+      queue: a.queue,
+      result: null,
+      error: null,
+      createdAt: at,
+      updatedAt: at,
+    };
+    const row: Row = {
+      record,
+      events: [{ seq: ++this.seq, status: 'QUEUED', payload: {}, at }],
+      decisions: [],
+      order: ++this.order,
+    };
+    this.rows.set(this.key(a.agentId, a.actionId), row);
+    return { created: true, action: record };
+  }
+
+  async getAction(agentId: string, actionId: string): Promise<ActionRecord | undefined> {
+    this.check();
+    return this.rows.get(this.key(agentId, actionId))?.record;
+  }
+
+  async findAction(actionId: string): Promise<ActionRecord | undefined> {
+    this.check();
+    let best: Row | undefined;
+    for (const r of this.rows.values()) {
+      if (r.record.actionId === actionId && (best === undefined || r.order > best.order)) best = r;
+    }
+    return best?.record;
+  }
+
+  async listActions(q: { status?: ActionStatus; agentId?: string; limit: number }): Promise<ActionRecord[]> {
+    this.check();
+    return [...this.rows.values()]
+      .filter(
+        (r) =>
+          (q.status === undefined || r.record.status === q.status) &&
+          (q.agentId === undefined || r.record.agentId === q.agentId),
+      )
+      .sort((a, b) => b.order - a.order)
+      .slice(0, q.limit)
+      .map((r) => r.record);
+  }
+
+  async transition(
+    agentId: string,
+    actionId: string,
+    to: ActionStatus,
+    payload: Record<string, unknown>,
+    opts: {
+      from?: readonly ActionStatus[];
+      result?: Record<string, unknown>;
+      error?: { code: string; message: string };
+    } = {},
+  ): Promise<boolean> {
+    this.check();
+    const row = this.rows.get(this.key(agentId, actionId));
+    if (!row) return false;
+    const current = row.record.status;
+    if (opts.from && !opts.from.includes(current)) return false;
+    if (!TRANSITIONS[current].includes(to)) {
+      throw new Error(`illegal transition ${current} → ${to} for ${actionId}`);
+    }
+    const at = this.now().toISOString();
+    row.record = {
+      ...row.record,
+      status: to,
+      updatedAt: at,
+      ...(opts.result ? { result: opts.result } : {}),
+      ...(opts.error ? { error: opts.error } : {}),
+    };
+    row.events.push({ seq: ++this.seq, status: to, payload: structuredClone(payload), at });
+    return true;
+  }
+
+  async recordDecision(agentId: string, actionId: string, d: PolicyDecision): Promise<void> {
+    this.check();
+    const row = this.rows.get(this.key(agentId, actionId));
+    if (!row) throw new Error(`no action ${actionId} of ${agentId}`);
+    row.decisions.push({ ...d, at: this.now().toISOString() });
+  }
+
+  async events(agentId: string, actionId: string): Promise<ActionEvent[]> {
+    this.check();
+    return [...(this.rows.get(this.key(agentId, actionId))?.events ?? [])];
+  }
+
+  async decisions(agentId: string, actionId: string): Promise<StoredDecision[]> {
+    this.check();
+    return [...(this.rows.get(this.key(agentId, actionId))?.decisions ?? [])];
+  }
+
+  async history(q: {
+    commandType: string;
+    service?: string;
+    agentId: string;
+    windowMs: number;
+  }): Promise<HistoryContext> {
+    this.check();
+    const since = this.now().getTime() - q.windowMs;
+    const recent = [...this.rows.values()].filter(
+      (r) => r.record.commandType === q.commandType && Date.parse(r.record.createdAt) >= since,
+    );
+    const denied = (r: Row): boolean => r.record.status === 'BLOCKED' || r.record.status === 'REJECTED';
+    const ofService = recent.filter(
+      (r) =>
+        q.service === undefined ||
+        (r.record.command.params as { service?: unknown } | undefined)?.service === q.service,
+    );
+    const ofAgent = recent.filter((r) => r.record.agentId === q.agentId);
+    return {
+      service: { attempts_1h: ofService.length, denials_1h: ofService.filter(denied).length },
+      agent: { attempts_1h: ofAgent.length, denials_1h: ofAgent.filter(denied).length },
+    };
+  }
+
+  async ping(): Promise<void> {
+    this.check();
+  }
+
+  async close(): Promise<void> {}
+}
