@@ -36,7 +36,7 @@ const READERS: readonly Role[] = ['agent', ...STAFF_ROLES];
 
 export async function actionRoutes(app: FastifyInstance, opts: ActionRoutesOptions): Promise<void> {
   const { ledger } = opts;
-  const rateLimit = { max: opts.readRateLimitPerMinute, timeWindow: 60_000 };
+  const rateLimit = { max: opts.readRateLimitPerMinute, timeWindow: 60_000 /* ms: budgets are per minute */ };
 
   app.get<{ Params: { action_id: string }; Reply: ActionView }>(
     '/v1/actions/:action_id',

@@ -29,7 +29,7 @@ export async function commandRoutes(app: FastifyInstance, opts: CommandRoutesOpt
     {
       config: {
         roles: AGENT_ONLY,
-        rateLimit: { max: opts.rateLimitPerMinute, timeWindow: 60_000 },
+        rateLimit: { max: opts.rateLimitPerMinute, timeWindow: 60_000 /* ms: budgets are per minute */ },
       },
       schema: {
         tags: ['commands'],

@@ -60,7 +60,6 @@ export interface ServerDeps {
 export const SERVER_DEFAULTS = {
   readRateMultiplier: 10, // reads allowed per submission allowed
   readinessTimeoutMs: 3_000, // whole /readyz answer
-  rateWindowMs: 60_000, // rate limits are per minute
 } as const;
 
 /**
