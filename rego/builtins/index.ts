@@ -17,6 +17,7 @@ import { BuiltinRegistry } from './registry.ts';
 import { register as sets } from './sets.ts';
 import { register as sprintf } from './sprintf.ts';
 import { register as strings } from './strings.ts';
+import { register as templateString } from './template-string.ts';
 import { register as time } from './time.ts';
 import { register as types } from './types.ts';
 import { register as units } from './units.ts';
@@ -25,6 +26,8 @@ import { register as unsupported } from './unsupported.ts';
 import { register as graph } from './graph.ts';
 import { register as jwt } from './jwt.ts';
 import { register as jsonschema } from './jsonschema.ts';
+import { register as graphql } from './graphql.ts';
+import { register as aws } from './aws.ts';
 
 let cached: BuiltinRegistry | undefined;
 
@@ -40,6 +43,7 @@ export function createDefaultRegistry(): BuiltinRegistry {
     objects,
     types,
     strings,
+    templateString,
     sprintf,
     regex,
     glob,
@@ -53,6 +57,8 @@ export function createDefaultRegistry(): BuiltinRegistry {
     graph,
     jwt,
     jsonschema,
+    graphql,
+    aws,
     unsupported,
   ]) {
     reg(r);
