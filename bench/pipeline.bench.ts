@@ -49,7 +49,11 @@ function jobs(n: number, tag: string): { name: string; data: unknown; opts: { jo
     name: 'CHECK_INTEGRATION_STATUS',
     data: {
       agent_id: 'bench-agent',
-      command: { action_id: `${tag}-${i}`, command_type: 'CHECK_INTEGRATION_STATUS', params: { service: 'mailchimp' } },
+      command: {
+        action_id: `${tag}-${i}`,
+        command_type: 'CHECK_INTEGRATION_STATUS',
+        params: { service: 'mailchimp' },
+      },
     },
     opts: { jobId: `${tag}-${i}` },
   }));
@@ -57,7 +61,13 @@ function jobs(n: number, tag: string): { name: string; data: unknown; opts: { jo
 
 async function drain(queue: Queue, n: number, done: () => number): Promise<number> {
   const t0 = performance.now();
-  for (let i = 0; i < n; i += 500) await queue.addBulk(jobs(Math.min(500, n - i), `${queue.name}-${i}`).map((j, k) => ({ ...j, opts: { jobId: `${queue.name}-${i + k}` } })));
+  for (let i = 0; i < n; i += 500)
+    await queue.addBulk(
+      jobs(Math.min(500, n - i), `${queue.name}-${i}`).map((j, k) => ({
+        ...j,
+        opts: { jobId: `${queue.name}-${i + k}` },
+      })),
+    );
   while (done() < n) await new Promise((r) => setTimeout(r, 5));
   return (n / (performance.now() - t0)) * 1000;
 }
@@ -81,12 +91,22 @@ async function bare(n: number): Promise<number> {
 async function governed(n: number, ledger: Ledger): Promise<number> {
   await ledger.migrate();
   const bus = new EventBus();
-  const policy = await RegoPolicyEngine.load({ dir: resolve(import.meta.dirname, '../policies'), watch: false });
+  const policy = await RegoPolicyEngine.load({
+    dir: resolve(import.meta.dirname, '../policies'),
+    watch: false,
+  });
   const connectors = new ConnectorRegistry();
   connectors.register(noop);
   let terminal = 0;
   bus.on('transition', (e) => {
-    if (e.to === 'SUCCESS' || e.to === 'FAILED' || e.to === 'BLOCKED' || e.to === 'NEEDS_APPROVAL' || e.to === 'REJECTED') terminal++;
+    if (
+      e.to === 'SUCCESS' ||
+      e.to === 'FAILED' ||
+      e.to === 'BLOCKED' ||
+      e.to === 'NEEDS_APPROVAL' ||
+      e.to === 'REJECTED'
+    )
+      terminal++;
   });
   const q = name('gov');
   let poller: Poller | undefined;
@@ -100,7 +120,13 @@ async function governed(n: number, ledger: Ledger): Promise<number> {
     maxStringLength: 2_048,
     deadLetter: (job) => poller!.deadLetter(job),
   });
-  poller = new Poller(pipeline, { queues: [q], deadLetterQueue: `${q}-dead`, concurrency: CONCURRENCY, lockMs: 30_000, connection });
+  poller = new Poller(pipeline, {
+    queues: [q],
+    deadLetterQueue: `${q}-dead`,
+    concurrency: CONCURRENCY,
+    lockMs: 30_000,
+    connection,
+  });
   poller.start();
   await poller.ready();
   const queue = new Queue(q, { connection });
@@ -117,7 +143,12 @@ async function withPostgres<T>(fn: (ledger: Ledger) => Promise<T>): Promise<T> {
   const admin = new pg.Client({ connectionString: PG_URL });
   await admin.connect();
   await admin.query(`create schema ${schema}`);
-  const ledger = await createLedger({ databaseUrl: PG_URL, dataDir: '.data', schema, postgres: { poolMax: CONCURRENCY + 4 } });
+  const ledger = await createLedger({
+    databaseUrl: PG_URL,
+    dataDir: '.data',
+    schema,
+    postgres: { poolMax: CONCURRENCY + 4 },
+  });
   try {
     return await fn(ledger);
   } finally {
@@ -151,8 +182,12 @@ async function main(): Promise<void> {
   } else {
     console.log(`pipeline: ${N} commands, concurrency ${CONCURRENCY}, Node ${process.version}\n`);
     console.log(`bare BullMQ (no-op worker)      ${out.bare_bullmq_per_sec.toString().padStart(7)} jobs/s`);
-    console.log(`governed, Postgres ledger       ${out.governed_postgres_per_sec.toString().padStart(7)} cmds/s   ratio ${out.ratio_postgres}×`);
-    console.log(`governed, PGlite ledger         ${out.governed_pglite_per_sec.toString().padStart(7)} cmds/s   ratio ${out.ratio_pglite}×`);
+    console.log(
+      `governed, Postgres ledger       ${out.governed_postgres_per_sec.toString().padStart(7)} cmds/s   ratio ${out.ratio_postgres}×`,
+    );
+    console.log(
+      `governed, PGlite ledger         ${out.governed_pglite_per_sec.toString().padStart(7)} cmds/s   ratio ${out.ratio_pglite}×`,
+    );
     console.log(`\ntarget: Postgres ratio ≥ 0.5× → ${out.pass ? 'ok' : 'MISSED'}`);
   }
   process.exit(0);

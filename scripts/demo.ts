@@ -13,7 +13,9 @@ function agentToken(): string {
   const entry = (process.env.ORCHESTRATOR_AUTH_TOKENS ?? '').split(',').find((e) => e.startsWith('agent:'));
   const token = entry?.split(':').slice(2).join(':');
   if (!token) {
-    process.stderr.write('demo: set ORCHESTRATOR_TOKEN to an agent token (or ORCHESTRATOR_AUTH_TOKENS with an agent: entry)\n');
+    process.stderr.write(
+      'demo: set ORCHESTRATOR_TOKEN to an agent token (or ORCHESTRATOR_AUTH_TOKENS with an agent: entry)\n',
+    );
     process.exit(1);
   }
   return token;
@@ -22,9 +24,24 @@ function agentToken(): string {
 const client = { baseUrl: process.env.ORCHESTRATOR_URL ?? 'http://127.0.0.1:8080', token: agentToken() };
 const run = randomBytes(3).toString('hex');
 const commands = [
-  { action_id: `demo-${run}-check`, command_type: 'CHECK_INTEGRATION_STATUS', params: { service: 'mailchimp' }, severity: 'LOW' },
-  { action_id: `demo-${run}-refresh`, command_type: 'REFRESH_TOKEN', params: { service: 'google' }, severity: 'MEDIUM' },
-  { action_id: `demo-${run}-connect`, command_type: 'CONNECT_INTEGRATION', params: { service: 'chatwoot' }, severity: 'HIGH' },
+  {
+    action_id: `demo-${run}-check`,
+    command_type: 'CHECK_INTEGRATION_STATUS',
+    params: { service: 'mailchimp' },
+    severity: 'LOW',
+  },
+  {
+    action_id: `demo-${run}-refresh`,
+    command_type: 'REFRESH_TOKEN',
+    params: { service: 'google' },
+    severity: 'MEDIUM',
+  },
+  {
+    action_id: `demo-${run}-connect`,
+    command_type: 'CONNECT_INTEGRATION',
+    params: { service: 'chatwoot' },
+    severity: 'HIGH',
+  },
 ];
 
 for (const command of commands) {

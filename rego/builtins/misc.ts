@@ -3,7 +3,6 @@
  * `semver.compare`, `opa.runtime`, `trace`. (`print` is implemented by the evaluator.)
  */
 import { randomUUID } from 'node:crypto';
-import { BuiltinError } from '../errors.ts';
 import {
   canonical,
   compareStrings,
@@ -15,7 +14,8 @@ import {
   RegoSet,
   type Value,
 } from '../value.ts';
-import { argString, type BuiltinRegistry } from './registry.ts';
+import { goQuote } from './encoding-go.ts';
+import { argString, type BuiltinRegistry, builtinError } from './registry.ts';
 
 // ---------------------------------------------------------------------------------------------
 // walk
@@ -131,11 +131,12 @@ function uuidParse(str: string): Value | undefined {
     const t = be(0, 4) | (be(4, 2) << 32n) | ((be(6, 2) & 0xfffn) << 48n);
     // Go computes this in int64 (wrapping); the result is nanoseconds since the Unix epoch.
     const ns = BigInt.asIntN(64, (t - GREGORIAN_TO_UNIX_100NS) * 100n);
-    let node = '';
-    for (let i = 10; i < 16; i++) node += byte(i).toString(16).padStart(2, '0');
+    const node: string[] = [];
+    for (let i = 10; i < 16; i++) node.push(byte(i).toString(16).padStart(2, '0'));
     entries.push(
       ['time', normNum(ns)],
-      ['nodeid', `${macVariables(byte(10))}:${node}`],
+      ['nodeid', node.join('-')],
+      ['macvariables', macVariables(byte(10))],
       ['clocksequence', ((byte(8) & 0x3f) << 8) | byte(9)],
     );
     if (version === 2) {
@@ -148,38 +149,54 @@ function uuidParse(str: string): Value | undefined {
 }
 
 // ---------------------------------------------------------------------------------------------
-// semver (OPA's internal/semver: optional leading "v", MAJOR.MINOR.PATCH, -pre, +meta)
+// semver: strict SemVer 2.0.0 (https://semver.org), with an optional leading "v" as OPA accepts.
+// MAJOR.MINOR.PATCH without leading zeros, an optional non-empty `-pre-release` whose numeric
+// identifiers have no leading zeros, and an optional non-empty `+build` (ignored for precedence).
 
 interface SemVer {
   readonly major: bigint;
   readonly minor: bigint;
   readonly patch: bigint;
-  readonly pre: string;
+  readonly pre: readonly string[];
 }
 
-const IDENTIFIERS_RE = /^[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*$/;
+const NUMERIC_RE = /^(0|[1-9][0-9]*)$/;
+const IDENT_RE = /^[0-9A-Za-z-]+$/;
 const INT64_MAX = 2n ** 63n - 1n;
 
-function cut(s: string, sep: string): [string, string] {
-  const i = s.indexOf(sep);
-  return i < 0 ? [s, ''] : [s.slice(0, i), s.slice(i + 1)];
-}
-
-function parseInt64(s: string): bigint | undefined {
-  if (!/^[0-9]+$/.test(s)) return undefined;
+function parseCore(s: string): bigint | undefined {
+  if (!NUMERIC_RE.test(s)) return undefined;
   const n = BigInt(s);
   return n > INT64_MAX ? undefined : n;
 }
 
 function parseSemVer(version: string): SemVer | undefined {
-  const trimmed = version.startsWith('v') ? version.slice(1) : version;
-  const [rest, meta] = cut(trimmed, '+');
-  if (meta !== '' && !IDENTIFIERS_RE.test(meta)) return undefined;
-  const [v, pre] = cut(rest, '-');
-  if (pre !== '' && !IDENTIFIERS_RE.test(pre)) return undefined;
-  const parts = v.split('.');
+  let s = version.startsWith('v') ? version.slice(1) : version;
+  const plus = s.indexOf('+');
+  if (plus >= 0) {
+    // Build metadata: non-empty dot-separated alphanumeric identifiers (leading zeros allowed).
+    if (
+      !s
+        .slice(plus + 1)
+        .split('.')
+        .every((id) => IDENT_RE.test(id))
+    )
+      return undefined;
+    s = s.slice(0, plus);
+  }
+  let pre: string[] = [];
+  const dash = s.indexOf('-');
+  if (dash >= 0) {
+    pre = s.slice(dash + 1).split('.');
+    for (const id of pre) {
+      if (!IDENT_RE.test(id)) return undefined;
+      if (/^[0-9]+$/.test(id) && !NUMERIC_RE.test(id)) return undefined;
+    }
+    s = s.slice(0, dash);
+  }
+  const parts = s.split('.');
   if (parts.length !== 3) return undefined;
-  const [major, minor, patch] = parts.map(parseInt64);
+  const [major, minor, patch] = parts.map(parseCore);
   if (major === undefined || minor === undefined || patch === undefined) return undefined;
   return { major, minor, patch, pre };
 }
@@ -188,29 +205,21 @@ function cmp(a: bigint, b: bigint): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Go's strconv.Atoi as OPA uses it here: saturates at the int64 bounds. */
-function atoi(s: string): bigint {
-  const n = BigInt(s);
-  return n > INT64_MAX ? INT64_MAX : n;
-}
-
-function comparePre(x: string, y: string): number {
-  if (x === y) return 0;
-  if (x === '') return 1;
-  if (y === '') return -1;
-  const a = x.split('.');
-  const b = y.split('.');
+/** Pre-release precedence (SemVer 2.0.0 §11.3–11.4); no pre-release ranks above any. */
+function comparePre(a: readonly string[], b: readonly string[]): number {
+  if (a.length === 0) return b.length === 0 ? 0 : 1;
+  if (b.length === 0) return -1;
   for (let i = 0; ; i++) {
     const p = a[i];
     const q = b[i];
-    if (p === undefined && q === undefined) return 0; // e.g. "01" vs "1": equal identifiers
+    if (p === undefined && q === undefined) return 0;
     if (p === undefined) return -1;
     if (q === undefined) return 1;
-    const pNum = /^[0-9]+$/.test(p);
-    const qNum = /^[0-9]+$/.test(q);
+    const pNum = NUMERIC_RE.test(p);
+    const qNum = NUMERIC_RE.test(q);
     if (pNum && !qNum) return -1;
     if (!pNum && qNum) return 1;
-    const c = pNum ? cmp(atoi(p), atoi(q)) : compareStrings(p, q);
+    const c = pNum ? cmp(BigInt(p), BigInt(q)) : compareStrings(p, q);
     if (c !== 0) return c;
   }
 }
@@ -252,9 +261,9 @@ export function register(r: BuiltinRegistry): void {
     const x = argString(args, 0);
     const y = argString(args, 1);
     const a = parseSemVer(x);
-    if (!a) throw new BuiltinError('eval_builtin_error', `operand 1: string ${x} is not a valid SemVer`);
+    if (!a) builtinError(`operand 1: string ${goQuote(x)} is not a valid SemVer`);
     const b = parseSemVer(y);
-    if (!b) throw new BuiltinError('eval_builtin_error', `operand 2: string ${y} is not a valid SemVer`);
+    if (!b) builtinError(`operand 2: string ${goQuote(y)} is not a valid SemVer`);
     return compareSemVer(a, b);
   });
 

@@ -1,6 +1,7 @@
 /**
  * `strings.render_template`: a subset of Go's text/template, run as OPA runs it (variables
- * decoded from JSON with numbers kept as their text, `missingkey=error`).
+ * decoded from JSON with numbers kept as their text, Go's default `missingkey` option, and every
+ * `<no value>` in the output replaced by `<undefined>`).
  *
  * Supported: text; `{{/* comments *\/}}`; trim markers `{{- ` and ` -}}`; operands `.`,
  * `.a.b`, `$`, `$x`, `$x.a`, string/number/bool/nil literals; `{{$x := …}}` / `{{$x = …}}`;
@@ -12,8 +13,10 @@
  * sub-pipelines, `printf`/`print`/`println`/`html`/`js`/`urlquery`/`slice`/`call`, `lt`/`le`/
  * `gt`/`ge`, `define`/`template`/`block`, `break`/`continue`, method calls.
  *
- * Values print as Go's fmt prints the decoded JSON: numbers as their text, `null` as
- * `<no value>`, arrays as `[a b]`, objects as `map[k:v]`.
+ * Values print as Go's fmt prints the decoded JSON: numbers as their text, `null` and a missing
+ * key as `<no value>` (so `<undefined>` in the result), arrays as `[a b]`, objects as `map[k:v]`.
+ * A missing key is Go's invalid value: false in conditions, empty in `range`, and a field of it is
+ * missing too (no error).
  */
 import { BuiltinError } from '../errors.ts';
 import {
@@ -28,9 +31,12 @@ import {
 
 // Go values as json.Unmarshal (with UseNumber) produces them.
 type GoNum = { readonly num: string };
-type GoVal = null | boolean | string | GoNum | GoVal[] | Map<string, GoVal> | GoInt;
+type GoVal = null | boolean | string | GoNum | GoVal[] | Map<string, GoVal> | GoInt | Missing;
 /** An int from a template literal or a range index. */
 type GoInt = { readonly int: number };
+/** Go's invalid reflect.Value: what a missing map key evaluates to under `missingkey=default`. */
+type Missing = { readonly missing: true };
+const MISSING: Missing = { missing: true };
 
 function toGo(v: Value): GoVal {
   switch (typeof v) {
@@ -59,7 +65,7 @@ function isInt(v: GoVal): v is GoInt {
 }
 
 function goType(v: GoVal): string {
-  if (v === null) return 'interface {}';
+  if (v === null || v === MISSING) return 'interface {}';
   if (typeof v === 'string') return 'string';
   if (typeof v === 'boolean') return 'bool';
   if (Array.isArray(v)) return '[]interface {}';
@@ -70,27 +76,28 @@ function goType(v: GoVal): string {
 
 /** fmt.Sprint of a value (top level: nil prints `<no value>`). */
 function printTop(v: GoVal): string {
-  return v === null ? '<no value>' : printVal(v);
+  return v === null || v === MISSING ? '<no value>' : printVal(v);
 }
 
 function printVal(v: GoVal): string {
   if (v === null) return '<nil>';
+  if (v === MISSING) return '<no value>';
   if (typeof v === 'string') return v;
   if (typeof v === 'boolean') return v ? 'true' : 'false';
   if (Array.isArray(v)) return `[${v.map(printVal).join(' ')}]`;
   if (v instanceof Map) return `map[${[...v].map(([k, x]) => `${k}:${printVal(x)}`).join(' ')}]`;
   if (isNum(v)) return v.num;
-  return String(v.int);
+  return String((v as GoInt).int);
 }
 
 function truth(v: GoVal): boolean {
-  if (v === null) return false;
+  if (v === null || v === MISSING) return false;
   if (typeof v === 'boolean') return v;
   if (typeof v === 'string') return v.length > 0;
   if (Array.isArray(v)) return v.length > 0;
   if (v instanceof Map) return v.size > 0;
   if (isNum(v)) return v.num.length > 0;
-  return v.int !== 0;
+  return (v as GoInt).int !== 0;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -498,8 +505,9 @@ class Exec {
         let v = o.base === 'dot' ? dot : this.lookupVar(o.base, o);
         for (const name of o.path) {
           if (v instanceof Map) {
-            if (!v.has(name)) this.fail(o, `map has no entry for key "${name}"`);
-            v = v.get(name) as GoVal;
+            v = v.has(name) ? (v.get(name) as GoVal) : MISSING;
+          } else if (v === MISSING) {
+            // A field of an invalid value is invalid too (Go: no error unless missingkey=error).
           } else if (v === null) {
             this.fail(o, `nil pointer evaluating interface {}.${name}`);
           } else {
@@ -558,6 +566,8 @@ class Exec {
         if (isNum(v)) return { int: v.num.length };
         if (Array.isArray(v)) return { int: v.length };
         if (v instanceof Map) return { int: v.size };
+        if (v === MISSING)
+          this.fail(node, 'error calling len: reflect: call of reflect.Value.Type on zero Value');
         return this.fail(
           node,
           `error calling len: len of ${v === null ? 'nil pointer' : `type ${goType(v)}`}`,
@@ -578,7 +588,7 @@ class Exec {
             if (k.int < 0 || k.int >= v.length)
               this.fail(node, `error calling index: index out of range: ${k.int}`);
             v = v[k.int] as GoVal;
-          } else if (v === null) {
+          } else if (v === null || v === MISSING) {
             this.fail(node, 'error calling index: index of untyped nil');
           } else {
             this.fail(node, `error calling index: can't index item of type ${goType(v)}`);
@@ -595,7 +605,7 @@ class Exec {
       if (typeof v === 'string' || isNum(v)) return 'string';
       if (typeof v === 'boolean') return 'bool';
       if (isInt(v)) return 'int';
-      if (v === null) return 'nil';
+      if (v === null || v === MISSING) return 'nil'; // both are Go's invalid value here
       return 'invalid';
     };
     const ka = kind(a);
@@ -644,7 +654,7 @@ class Exec {
           let items: Array<[GoVal, GoVal]>;
           if (Array.isArray(v)) items = v.map((x, i) => [{ int: i }, x]);
           else if (v instanceof Map) items = [...v].map(([k, x]) => [k, x]);
-          else if (v === null) items = [];
+          else if (v === null || v === MISSING) items = [];
           else if (isInt(v))
             items = Array.from({ length: Math.max(0, v.int) }, (_, i) => [{ int: i }, { int: i }]);
           else {
@@ -681,7 +691,7 @@ export function renderTemplate(tpl: string, vars: PlainObject | RegoObject): str
     const ex = new Exec(tpl);
     ex.vars.push(['$', data]);
     ex.run(nodes, data);
-    return ex.out;
+    return ex.out.replaceAll('<no value>', '<undefined>');
   } catch (e) {
     if (e instanceof TemplateError) throw new BuiltinError('eval_builtin_error', e.message);
     throw e;

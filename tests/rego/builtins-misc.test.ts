@@ -186,7 +186,8 @@ describe('uuid.parse', () => {
           version: 1,
           variant: 'RFC4122',
           time: 886630433151182400n,
-          nodeid: 'global:unicast:00c04fd430c8',
+          nodeid: '00-c0-4f-d4-30-c8',
+          macvariables: 'global:unicast',
           clocksequence: 180,
         }),
       ),
@@ -199,10 +200,28 @@ describe('uuid.parse', () => {
           version: 2,
           variant: 'RFC4122',
           time: 1717609358051018400n,
-          nodeid: 'local:unicast:325096b39f47',
+          nodeid: '32-50-96-b3-9f-47',
+          macvariables: 'local:unicast',
           clocksequence: 12800,
           id: 1000,
           domain: 'Person',
+        }),
+      ),
+    ],
+    // uuid/test-uuid-parse.yaml: uuid-parse/positive-v2
+    [
+      'uuid.parse',
+      ['000003e8-48b9-21ee-b200-325096b39f47'],
+      v(
+        o({
+          clocksequence: 12800,
+          domain: 'Person',
+          id: 1000,
+          macvariables: 'local:unicast',
+          nodeid: '32-50-96-b3-9f-47',
+          time: 1693566990121469600n,
+          variant: 'RFC4122',
+          version: 2,
         }),
       ),
     ],
@@ -220,7 +239,7 @@ describe('uuid.parse', () => {
 });
 
 describe('semver', () => {
-  // OPA's parser accepts leading zeros and an empty pre-release or build part ("1.2.3-").
+  // Strict SemVer 2.0.0 (semverisvalid/test-semverisvalid-strict.yaml), optional leading "v".
   const valid = [
     '1.2.3',
     'v1.2.3',
@@ -229,9 +248,10 @@ describe('semver', () => {
     '1.2.3-alpha.1',
     '1.2.3+build.5',
     '1.2.3-rc-1+meta',
-    '01.2.3',
-    '1.2.3-',
-    '1.2.3+',
+    '1.2.3-0',
+    '1.2.3-0a',
+    '1.2.3+01',
+    '1.2.3-alpha.0.x+build.007',
   ];
   const invalid = [
     '1.2',
@@ -243,6 +263,15 @@ describe('semver', () => {
     'vv1.2.3',
     '1.2.x',
     '99999999999999999999.0.0',
+    '01.2.3',
+    '1.02.3',
+    '1.2.03',
+    '1.2.3-01',
+    '1.2.3-alpha.01',
+    '1.2.3-',
+    '1.2.3+',
+    '1.2.3-+b',
+    '1.2.3+a..b',
   ];
   for (const s of valid) it(`semver.is_valid(${s}) is true`, () => check(['semver.is_valid', [s], v(true)]));
   for (const s of invalid)
@@ -267,10 +296,20 @@ describe('semver', () => {
     ['semver.compare', ['1.0.0-beta.2', '1.0.0-beta.11'], v(-1)],
     ['semver.compare', ['1.0.0-beta.11', '1.0.0-rc.1'], v(-1)],
     ['semver.compare', ['1.0.0-rc.1', '1.0.0'], v(-1)],
-    // Numerically equal identifiers (OPA would loop here; we call them equal).
-    ['semver.compare', ['1.0.0-01', '1.0.0-1'], v(0)],
-    ['semver.compare', ['1.2', '1.2.3'], builtinErr('operand 1: string 1.2 is not a valid SemVer')],
-    ['semver.compare', ['1.2.3', 'x'], builtinErr('operand 2: string x is not a valid SemVer')],
+    ['semver.compare', ['1.2.3-0', '1.2.3-1'], v(-1)],
+    ['semver.compare', ['1.2.3-99999999999999999999', '1.2.3-99999999999999999998'], v(1)],
+    // Build metadata is ignored for precedence.
+    ['semver.compare', ['1.2.3+01', '1.2.3+2'], v(0)],
+    // The operand is quoted as OPA's %s of an ast.String quotes it (semvercompare-0347, -strict).
+    ['semver.compare', ['1', '1.0.0'], builtinErr('operand 1: string "1" is not a valid SemVer')],
+    ['semver.compare', ['1.02.3', '1.2.3'], builtinErr('operand 1: string "1.02.3" is not a valid SemVer')],
+    [
+      'semver.compare',
+      ['1.2.3', '1.2.3-01'],
+      builtinErr('operand 2: string "1.2.3-01" is not a valid SemVer'),
+    ],
+    ['semver.compare', ['1.2.3-', '1.2.3'], builtinErr('operand 1: string "1.2.3-" is not a valid SemVer')],
+    ['semver.compare', ['1.2.3', 'x"y'], builtinErr('operand 2: string "x\\"y" is not a valid SemVer')],
     ['semver.compare', [1, '1.2.3'], typeErr('operand 1 must be string but got number')],
   ];
   for (const c of cases) it(label(c), () => check(c));

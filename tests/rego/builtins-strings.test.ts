@@ -378,7 +378,7 @@ describe('strings.render_template (Go text/template subset)', () => {
     [
       'strings.render_template',
       ['{{.list}}|{{.nested}}|{{.nul}}', vars],
-      v('[a 1 true <nil>]|map[a:[x] b:1]|<no value>'),
+      v('[a 1 true <nil>]|map[a:[x] b:1]|<undefined>'),
     ],
     ['strings.render_template', ['{{.nested.a}}', vars], v('[x]')],
     ['strings.render_template', ['a  {{- .name -}}  b', vars], v('aWorldb')],
@@ -388,7 +388,7 @@ describe('strings.render_template (Go text/template subset)', () => {
     [
       'strings.render_template',
       ['{{range $i, $v := .list}}{{$i}}:{{$v}},{{end}}', vars],
-      v('0:a,1:1,2:true,3:<no value>,'),
+      v('0:a,1:1,2:true,3:<undefined>,'),
     ],
     ['strings.render_template', ['{{range $k, $v := .nested}}{{$k}}={{$v}};{{end}}', vars], v('a=[x];b=1;')],
     ['strings.render_template', ['{{with .nested}}{{.b}}{{end}}', vars], v('1')],
@@ -399,11 +399,28 @@ describe('strings.render_template (Go text/template subset)', () => {
       v('yes 4 a true'),
     ],
     ['strings.render_template', ['{{and .name .flag}} {{or .flag .name}}', vars], v('false World')],
+    // Missing keys (Go's default missingkey; OPA then replaces `<no value>` with `<undefined>`).
+    // rendertemplate/missingkey and rendertemplate/missingmultiplekeys:
+    ['strings.render_template', ['{{.testvarnotprovided}}', obj({ test: 'hello world' })], v('<undefined>')],
     [
       'strings.render_template',
-      ['{{.missing}}', vars],
+      ['test {{.foo}} {{.bar}} {{.baz}}', obj({ baz: 1 })],
+      v('test <undefined> <undefined> 1'),
+    ],
+    ['strings.render_template', ['[{{.missing.deeper}}] <no value>', vars], v('[<undefined>] <undefined>')],
+    ['strings.render_template', ['{{if .missing}}y{{else}}n{{end}}{{range .missing}}x{{end}}', vars], v('n')],
+    ['strings.render_template', ['{{with .missing}}y{{else}}n{{end}} {{not .missing}}', vars], v('n true')],
+    [
+      'strings.render_template',
+      ['{{eq .missing "x"}} {{eq .missing nil}} {{or .missing .name}}', vars],
+      v('false true World'),
+    ],
+    ['strings.render_template', ['{{$x := .missing}}{{$x}} {{$x.y}}', vars], v('<undefined> <undefined>')],
+    [
+      'strings.render_template',
+      ['{{.nul.x}}', vars],
       builtinErr(
-        'template: template:1:2: executing "template" at <.missing>: map has no entry for key "missing"',
+        'template: template:1:2: executing "template" at <.nul.x>: nil pointer evaluating interface {}.x',
       ),
     ],
     [
