@@ -108,6 +108,11 @@ export interface SetComprehension {
   readonly term: Term;
   readonly body: Body;
   readonly span: Span;
+  /**
+   * Set on the comprehension capturing one expression of a template string: its body is
+   * `$tN = expr`, and the compiler requires every var of `expr` to come from outside.
+   */
+  readonly template?: true | undefined;
 }
 export interface ObjectComprehension {
   readonly type: 'objectcomp';

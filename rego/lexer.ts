@@ -13,7 +13,13 @@ const MAX_DEPTH = 1000;
 /** Like OPA, number literals of absurd size or magnitude are refused. */
 const MAX_DIGITS = 30_000;
 
-export type TokenKind = 'ident' | 'number' | 'string' | 'punct' | 'eof' | 'error';
+/**
+ * `template` is a literal part of a template string (`$"…"`, `` $`…` ``): the first part starts
+ * with `$"` or `` $` ``; a continuation part (`continued`) starts with the `}` that closes the
+ * previous template expression. A part ends either with the closing quote (`last`) or with the
+ * `{` that opens the next expression, whose tokens follow it.
+ */
+export type TokenKind = 'ident' | 'number' | 'string' | 'template' | 'punct' | 'eof' | 'error';
 
 export interface Token {
   readonly kind: TokenKind;
@@ -21,8 +27,11 @@ export interface Token {
   readonly text: string;
   /** Decoded value of a string token. */
   readonly value?: string;
-  /** True for a back-quoted string. */
+  /** True for a back-quoted string (or a `` $`…` `` template part). */
   readonly raw?: boolean;
+  /** Template parts: whether the part continues a template after a `}`, and whether it ends it. */
+  readonly continued?: boolean;
+  readonly last?: boolean;
   readonly span: Span;
   /** Whitespace or a comment precedes the token. */
   readonly ws: boolean;
@@ -99,6 +108,13 @@ export function tokenize(source: Source): Token[] {
   let lineStart = 0;
   let ws = false;
   let nl = false;
+  /**
+   * One frame per template string whose expression is being lexed (innermost last): `depth`
+   * counts the braces opened inside the expression, so the `}` that closes it is recognised.
+   */
+  const templates: { raw: boolean; depth: number }[] = [];
+  /** How the last template part scanned ended. */
+  let partEnded: 'quote' | 'brace' = 'quote';
 
   const span = (start: number, end: number, l = line, ls = lineStart): Span => ({
     source,
@@ -107,7 +123,11 @@ export function tokenize(source: Source): Token[] {
     start,
     end,
   });
-  const push = (kind: TokenKind, start: number, extra?: { value?: string; raw?: boolean }): void => {
+  const push = (
+    kind: TokenKind,
+    start: number,
+    extra?: { value?: string; raw?: boolean; continued?: boolean; last?: boolean },
+  ): void => {
     out.push({ kind, text: text.slice(start, pos), span: span(start, pos), ws, nl, ...extra });
     ws = false;
     nl = false;
@@ -144,6 +164,23 @@ export function tokenize(source: Source): Token[] {
       const r = scanString();
       if (typeof r !== 'string') return fail(r.error, start);
       push('string', start, { value: r });
+    } else if (c === '$' && (text[pos + 1] === '"' || text[pos + 1] === '`')) {
+      const raw = text[pos + 1] === '`';
+      const l = line;
+      const ls = lineStart;
+      pos += 2;
+      const r = scanTemplatePart(raw);
+      if (typeof r !== 'string') return fail(r.error, start, l, ls);
+      if (!pushTemplate(r, raw, start, l, ls, false)) templates.push({ raw, depth: 0 });
+    } else if (c === '}' && templates.length > 0 && templates[templates.length - 1]!.depth === 0) {
+      // The `}` closing a template expression: the template's text continues after it.
+      const frame = templates[templates.length - 1]!;
+      const l = line;
+      const ls = lineStart;
+      pos++;
+      const r = scanTemplatePart(frame.raw);
+      if (typeof r !== 'string') return fail(r.error, start, l, ls);
+      if (pushTemplate(r, frame.raw, start, l, ls, true)) templates.pop();
     } else if (c === '`') {
       const l = line;
       const ls = lineStart;
@@ -172,6 +209,9 @@ export function tokenize(source: Source): Token[] {
       pos += 2;
       push('punct', start);
     } else if (ONE_CHAR.has(c)) {
+      const frame = templates[templates.length - 1];
+      if (frame && c === '{') frame.depth++;
+      else if (frame && c === '}') frame.depth--;
       pos++;
       push('punct', start);
     } else if (c === '!' || c === '$') {
@@ -184,6 +224,82 @@ export function tokenize(source: Source): Token[] {
   }
   out.push({ kind: 'eof', text: '', span: span(pos, pos), ws, nl });
   return out;
+
+  /**
+   * Pushes a template part ending at `pos` (its value decoded by scanTemplatePart, which
+   * records how it ended in `partEnded`); returns whether the part ends the template.
+   */
+  function pushTemplate(
+    value: string,
+    raw: boolean,
+    start: number,
+    l: number,
+    ls: number,
+    continued: boolean,
+  ): boolean {
+    const last = partEnded === 'quote';
+    out.push({
+      kind: 'template',
+      text: text.slice(start, pos),
+      value,
+      raw,
+      continued,
+      last,
+      span: { source, line: l, col: start - ls + 1, start, end: pos },
+      ws,
+      nl,
+    });
+    ws = false;
+    nl = false;
+    return last;
+  }
+
+  /**
+   * Scans the text of a template part from `pos` up to its closing quote or to the `{` opening
+   * an expression (both consumed; `partEnded` says which). `\{` is a literal brace; in the
+   * `$"…"` form the other escapes are JSON's (plus `\}`, accepted by OPA's first template
+   * strings) and a newline ends the string with an error, as OPA's scanner does; the raw
+   * form spans lines and has no other escapes.
+   */
+  function scanTemplatePart(raw: boolean): string | { error: string } {
+    let s = '';
+    for (;;) {
+      if (pos >= text.length || (!raw && text[pos] === '\n')) return { error: 'non-terminated string' };
+      const ch = text[pos++]!;
+      if (ch === (raw ? '`' : '"')) {
+        partEnded = 'quote';
+        break;
+      }
+      if (ch === '{') {
+        partEnded = 'brace';
+        break;
+      }
+      if (ch === '\n') {
+        line++;
+        lineStart = pos;
+      }
+      if (ch !== '\\') {
+        s += ch;
+        continue;
+      }
+      const e = text[pos] ?? '';
+      if (e === '{' || (!raw && e === '}')) {
+        s += e;
+        pos++;
+      } else if (raw) {
+        s += ch;
+      } else if (ESCAPES[e] !== undefined) {
+        s += ESCAPES[e];
+        pos++;
+      } else if (e === 'u' && /^[0-9a-fA-F]{4}$/.test(text.slice(pos + 1, pos + 5))) {
+        s += String.fromCharCode(Number.parseInt(text.slice(pos + 1, pos + 5), 16));
+        pos += 5;
+      } else {
+        return { error: 'illegal escape sequence' };
+      }
+    }
+    return s.toWellFormed();
+  }
 
   /** JSON number syntax; a leading zero is allowed only before `.` or an exponent. */
   function scanNumber(): string | undefined {
@@ -372,11 +488,13 @@ export class TokenCursor {
     const what =
       t.kind === 'punct'
         ? `${t.text} token`
-        : t.kind === 'ident'
-          ? KEYWORDS.has(t.text)
-            ? `${t.text} keyword`
-            : 'ident token'
-          : `${t.kind} token`;
+        : t.kind === 'template' && t.continued
+          ? '} token'
+          : t.kind === 'ident'
+            ? KEYWORDS.has(t.text)
+              ? `${t.text} keyword`
+              : 'ident token'
+            : `${t.kind} token`;
     return new RegoError(
       'rego_parse_error',
       note ? `unexpected ${what}: ${note}` : `unexpected ${what}`,

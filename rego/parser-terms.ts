@@ -23,6 +23,25 @@ const BINARY = new Map<string, { name: string; prec: number }>([
   ['%', { name: 'rem', prec: 5 }],
 ]);
 
+/** The builtin a template string is lowered to (see {@link TermParser.parseTemplate}). */
+export const TEMPLATE_STRING = 'internal.template_string';
+
+/** How a scalar literal renders in a template string (a number as written), else undefined. */
+function literalText(t: Term): string | undefined {
+  switch (t.type) {
+    case 'string':
+      return t.value;
+    case 'number':
+      return t.raw;
+    case 'boolean':
+      return t.value ? 'true' : 'false';
+    case 'null':
+      return 'null';
+    default:
+      return undefined;
+  }
+}
+
 export function isBinaryOp(t: Token): boolean {
   return t.kind === 'punct' && BINARY.has(t.text);
 }
@@ -42,7 +61,7 @@ export function typeLabel(t: Term): string {
 }
 
 export class TermParser extends TokenCursor {
-  /** `import rego.v2` turns `not { ... }` into a negated body. */
+  /** `import future.keywords.not` (or `rego.v2`) turns `not { ... }` into a negated body. */
   protected notBodies = false;
 
   protected varTerm(t: Token): VarTerm {
@@ -135,6 +154,8 @@ export class TermParser extends TokenCursor {
         term = t.raw
           ? { type: 'string', value: t.value ?? '', raw: true, span: t.span }
           : { type: 'string', value: t.value ?? '', span: t.span };
+      } else if (t.kind === 'template' && !t.continued) {
+        term = this.parseTemplate();
       } else if (t.kind === 'ident') {
         if (t.text === 'null') term = { type: 'null', span: t.span };
         else if (t.text === 'true' || t.text === 'false')
@@ -159,6 +180,75 @@ export class TermParser extends TokenCursor {
     } finally {
       this.depth--;
     }
+  }
+
+  /**
+   * A template string, `$"a{expr}b"` or `` $`…` ``, desugared as OPA's compiler lowers it:
+   * `internal.template_string(["a", {$tN | $tN = expr}, "b"])`. Each expression is captured by a
+   * set comprehension (marked `template`), so an undefined expression is an empty set, which
+   * the builtin renders as `<undefined>`; `with` modifiers stay on the captured expression.
+   * A scalar literal expression (`{42}`, `{"x"}`) is rendered here, with a number as written,
+   * and a template without other expressions is a plain string.
+   */
+  private parseTemplate(): Term {
+    const first = this.next();
+    const parts: Term[] = [];
+    let text = '';
+    let textSpan = first.span;
+    const flush = (): void => {
+      if (text !== '') parts.push({ type: 'string', value: text, span: textSpan });
+      text = '';
+    };
+    let part = first;
+    for (;;) {
+      if (text === '') textSpan = part.span;
+      text += part.value ?? '';
+      if (part.last) break;
+      const e = this.parseLiteral();
+      const term = this.templateTerm(e);
+      const lit = e.withs.length === 0 ? literalText(term) : undefined;
+      if (lit !== undefined) {
+        text += lit;
+      } else {
+        flush();
+        const v: VarTerm = { type: 'var', name: `$t${this.wildcards++}`, span: term.span };
+        const capture: Expr = {
+          node: { type: 'unify', lhs: v, rhs: term },
+          negated: false,
+          withs: e.withs,
+          span: e.span,
+        };
+        parts.push({ type: 'setcomp', term: v, body: [capture], span: e.span, template: true });
+      }
+      const c = this.peek();
+      if (c.kind !== 'template' || !c.continued)
+        throw this.error('expected } to end template string expression', c.span);
+      part = this.next();
+    }
+    const span = spanOf(first.span, part.span);
+    if (parts.length === 0) return { type: 'string', value: text, span };
+    flush();
+    const arr: Term = { type: 'array', items: parts, span };
+    return this.call(TEMPLATE_STRING, [arr], span);
+  }
+
+  /** The term of a template expression; OPA's parser refuses the other expression forms. */
+  private templateTerm(e: Expr): Term {
+    const n = e.node;
+    const what = e.negated
+      ? "negation ('not')"
+      : n.type === 'unify'
+        ? "unification ('=')"
+        : n.type === 'assign'
+          ? "assignment (':=')"
+          : n.type === 'every'
+            ? "'every'"
+            : n.type === 'some' || n.type === 'somein'
+              ? "'some'"
+              : undefined;
+    if (what !== undefined || n.type !== 'term')
+      throw this.error(`unexpected ${what} in template-string expression`, e.span);
+    return n.term;
   }
 
   /** `.x`, `[k]` and `(args)` directly after a term (no whitespace between). */

@@ -6,6 +6,7 @@
 import type {
   Body,
   ElseClause,
+  Expr,
   Import,
   Module,
   RefTerm,
@@ -17,10 +18,11 @@ import type {
 } from './ast.ts';
 import { RegoError, type Source, type Span } from './errors.ts';
 import { KEYWORDS, spanOf } from './lexer.ts';
-import { isBinaryOp, TermParser, typeLabel } from './parser-terms.ts';
+import { isBinaryOp, TEMPLATE_STRING, TermParser, typeLabel } from './parser-terms.ts';
 
 const IMPORT_ROOTS = new Set(['data', 'input', 'future', 'rego']);
-const FUTURE_KEYWORDS = new Set(['contains', 'every', 'if', 'in']);
+/** OPA's future keywords; in v1 only `not` changes anything (it allows `not { … }` bodies). */
+const FUTURE_KEYWORDS = new Set(['contains', 'every', 'if', 'in', 'not']);
 
 /**
  * Parses a module: `package`, imports and rules.
@@ -129,8 +131,10 @@ class ModuleParser extends TermParser {
       if (segs[1] !== 'keywords' || segs.length > 3)
         throw this.error('invalid import, must be `future.keywords`', term.span);
       if (segs.length === 3 && !FUTURE_KEYWORDS.has(segs[2]!)) {
-        throw this.error('unexpected keyword, must be one of [contains every if in]', term.span);
+        throw this.error(`unexpected keyword, must be one of [${[...FUTURE_KEYWORDS].join(' ')}]`, term.span);
       }
+      // `import future.keywords` imports them all, `not` included, as in OPA.
+      if (segs.length === 2 || segs[2] === 'not') this.notBodies = true;
     }
     let alias: string | undefined;
     if (this.isKw('as')) {
@@ -227,7 +231,50 @@ class ModuleParser extends TermParser {
       }
       while (this.isKw('else')) elses.push(this.elseClause());
     }
-    return { kind, head, default: false, body, elses, span: spanOf(first.span, this.prev().span) };
+    return this.liftTemplateArgs({
+      kind,
+      head,
+      default: false,
+      body,
+      elses,
+      span: spanOf(first.span, this.prev().span),
+    });
+  }
+
+  /**
+   * A template string in a function argument (`f($"{x}-{y}") if { … }`) may read the body's
+   * vars, so, as OPA's compiler does, it is replaced by a fresh var that the body (and each
+   * `else` body) then unifies with the template's value.
+   */
+  private liftTemplateArgs(rule: Rule): Rule {
+    const args = rule.head.args;
+    if (!args) return rule;
+    const lifted: Expr[] = [];
+    const lift = (t: Term): Term => {
+      switch (t.type) {
+        case 'call': {
+          if (t.name !== TEMPLATE_STRING) return t;
+          const v: VarTerm = { type: 'var', name: `$t${this.wildcards++}`, span: t.span };
+          lifted.push({ node: { type: 'unify', lhs: v, rhs: t }, negated: false, withs: [], span: t.span });
+          return v;
+        }
+        case 'array':
+        case 'set':
+          return { ...t, items: t.items.map(lift) };
+        case 'object':
+          return { ...t, entries: t.entries.map(([k, v]) => [lift(k), lift(v)] as const) };
+        default:
+          return t;
+      }
+    };
+    const liftedArgs = args.map(lift);
+    if (lifted.length === 0) return rule;
+    return {
+      ...rule,
+      head: { ...rule.head, args: liftedArgs },
+      body: [...rule.body, ...lifted],
+      elses: rule.elses.map((e) => ({ ...e, body: [...e.body, ...lifted] })),
+    };
   }
 
   /** The rule name as a ref (`a.b[x]`), then `(args)` for functions. */

@@ -29,7 +29,6 @@ const UNSUPPORTED_NOTES: Readonly<Record<string, string>> = {
   'providers.aws.sign_req': 'signs requests for `http.send`, which is not supported',
   'internal.print': "OPA's compiler-internal form of `print`; not callable from policies",
   'internal.test_case': "used by OPA's test runner; not callable from policies",
-  'internal.template_string': "OPA's compiler-internal form of template strings; not callable from policies",
 };
 
 const DEPRECATED_NOTE = 'deprecated; rejected by OPA in Rego v1';

@@ -17,6 +17,7 @@ import { BuiltinRegistry } from './registry.ts';
 import { register as sets } from './sets.ts';
 import { register as sprintf } from './sprintf.ts';
 import { register as strings } from './strings.ts';
+import { register as templateString } from './template-string.ts';
 import { register as time } from './time.ts';
 import { register as types } from './types.ts';
 import { register as units } from './units.ts';
@@ -42,6 +43,7 @@ export function createDefaultRegistry(): BuiltinRegistry {
     objects,
     types,
     strings,
+    templateString,
     sprintf,
     regex,
     glob,

@@ -292,6 +292,18 @@ function checkCall(
   arity: (n: string) => number | undefined,
   errors: RegoErrorDetail[],
 ): void {
+  if (t.type === 'setcomp' && t.template) {
+    // OPA refuses a template expression calling a relation (`walk`): it has several values.
+    const capture = t.body[0]?.node;
+    const call = capture?.type === 'unify' ? capture.rhs : undefined;
+    if (call?.type === 'call' && registry.get(call.name)?.relation) {
+      errors.push({
+        code: 'rego_compile_error',
+        message: `illegal call to relation built-in '${call.name}' that may cause multiple outputs`,
+        span: call.span,
+      });
+    }
+  }
   if (t.type !== 'call') return;
   if (t.name in SPECIAL_ARITY) return;
   if (t.name.startsWith('data.')) {

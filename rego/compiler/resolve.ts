@@ -10,6 +10,7 @@
  */
 import type { Body, ElseClause, Expr, ExprNode, Module, RefTerm, Rule, Term, VarTerm, With } from '../ast.ts';
 import type { RegoErrorDetail, Span } from '../errors.ts';
+import { TEMPLATE_STRING } from '../parser-terms.ts';
 
 /** Lexical scope of declared locals (`:=`, `some`, args), mapping source name → unique name. */
 class Scope {
@@ -99,7 +100,8 @@ class Resolver {
   declarePattern(t: Term, scope: Scope): Term {
     switch (t.type) {
       case 'var': {
-        if (t.name.startsWith('$_')) return t;
+        // Generated vars (`$_N` for `_`, `$tN` for template strings) are unique already.
+        if (t.name.startsWith('$')) return t;
         if (scope.decls.has(t.name)) {
           this.ctx.errors.push({
             code: 'rego_compile_error',
@@ -202,8 +204,11 @@ class Resolver {
           ...t,
           entries: t.entries.map(([k, v]) => [this.term(k, scope), this.term(v, scope)] as const),
         };
-      case 'call':
-        return { ...t, name: this.callName(t.name), args: t.args.map((a) => this.term(a, scope)) };
+      case 'call': {
+        // The builtin template strings are lowered to is never a package rule or an import.
+        const name = t.name === TEMPLATE_STRING ? t.name : this.callName(t.name);
+        return { ...t, name, args: t.args.map((a) => this.term(a, scope)) };
+      }
       case 'arraycomp':
       case 'setcomp': {
         const inner = new Scope(scope);

@@ -107,6 +107,8 @@ export class SafetyChecker {
     const pending = [...body];
     const out: Expr[] = [];
     const b = new Set(bound);
+    // Vars a template expression may read: those of this body and of the bodies around it.
+    const known = new Set([...bound, ...shallow]);
     while (pending.length > 0) {
       let idx = -1;
       for (let i = 0; i < pending.length; i++) {
@@ -118,11 +120,11 @@ export class SafetyChecker {
       if (idx < 0) {
         this.reportUnsafe(pending, b, closure, body);
         // Keep the rest in source order so evaluation (if attempted) is deterministic.
-        for (const e of pending) out.push(this.nested(e, b));
+        for (const e of pending) out.push(this.nested(e, b, known));
         return { body: out, bound: b };
       }
       const e = pending.splice(idx, 1)[0]!;
-      out.push(this.nested(e, b));
+      out.push(this.nested(e, b, known));
       for (const v of this.outputsOf(e)) b.add(v);
     }
     return { body: out, bound: b };
@@ -342,8 +344,8 @@ export class SafetyChecker {
   }
 
   /** Reorders the bodies nested in an expression (comprehensions, every) given the vars bound before it. */
-  private nested(e: Expr, bound: ReadonlySet<string>): Expr {
-    const t = (x: Term): Term => this.nestedTerm(x, bound);
+  private nested(e: Expr, bound: ReadonlySet<string>, known: ReadonlySet<string>): Expr {
+    const t = (x: Term): Term => this.nestedTerm(x, bound, known);
     const n = e.node;
     let node: ExprNode;
     switch (n.type) {
@@ -372,9 +374,38 @@ export class SafetyChecker {
     return { ...e, node, withs: e.withs.map((w) => ({ ...w, value: t(w.value) })) };
   }
 
-  /** Reorders comprehension bodies inside a term (used for rule heads too). */
-  nestedTerm(x: Term, bound: ReadonlySet<string>): Term {
-    const t = (y: Term): Term => this.nestedTerm(y, bound);
+  /**
+   * OPA's rule for template expressions: they may not introduce variables (so they have at most
+   * one value). A var of the expression (outside nested comprehensions) that no enclosing body
+   * has is `undeclared` (a lone var is `unsafe`, as OPA reports it). Returns false on an error.
+   */
+  private templateVarsKnown(
+    x: Extract<Term, { type: 'setcomp' }>,
+    bound: ReadonlySet<string>,
+    known: ReadonlySet<string>,
+  ): boolean {
+    const capture = x.body[0]?.node;
+    if (capture?.type !== 'unify') return true;
+    const term = capture.rhs;
+    let ok = true;
+    for (const v of shallowTermVars(term, x.span)) {
+      if (v === 'input' || v === 'data' || bound.has(v) || known.has(v)) continue;
+      ok = false;
+      this.errors.push(
+        term.type === 'var'
+          ? { code: 'rego_unsafe_var_error', message: `var ${displayVar(v)} is unsafe`, span: term.span }
+          : { code: 'rego_compile_error', message: `var ${displayVar(v)} is undeclared`, span: term.span },
+      );
+    }
+    return ok;
+  }
+
+  /**
+   * Reorders comprehension bodies inside a term (used for rule heads too). `known` holds the
+   * vars of the enclosing bodies, which template expressions may read (default: `bound`).
+   */
+  nestedTerm(x: Term, bound: ReadonlySet<string>, known: ReadonlySet<string> = bound): Term {
+    const t = (y: Term): Term => this.nestedTerm(y, bound, known);
     switch (x.type) {
       case 'ref':
         return { ...x, head: t(x.head), path: x.path.map(t) };
@@ -387,6 +418,7 @@ export class SafetyChecker {
         return { ...x, args: x.args.map(t) };
       case 'arraycomp':
       case 'setcomp': {
+        if (x.type === 'setcomp' && x.template && !this.templateVarsKnown(x, bound, known)) return x;
         const r = this.reorder(x.body, bound);
         this.checkBound([x.term], r.bound, x.span);
         return { ...x, body: r.body, term: this.nestedTerm(x.term, r.bound) };
@@ -405,6 +437,11 @@ export class SafetyChecker {
         return x;
     }
   }
+}
+
+/** Vars of a term outside comprehensions (`shallowVars` of a body holding only the term). */
+function shallowTermVars(t: Term, span: Span): Set<string> {
+  return shallowVars([{ node: { type: 'term', term: t }, negated: false, withs: [], span }]);
 }
 
 /** Outer vars an `every` body reads: its vars that the enclosing closure rule says come from outside. */

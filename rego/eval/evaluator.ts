@@ -577,7 +577,9 @@ export class Evaluator {
       return fn(args, this.ctx);
     } catch (e) {
       if (e instanceof UndefinedResult) return undefined;
-      if (e instanceof RegoError) throw e;
+      // A builtin's RegoError halts in both modes; it gets the call's location when it has none.
+      if (e instanceof RegoError)
+        throw e.span || e.details.length !== 1 ? e : new RegoError(e.code, e.details[0]!.message, span);
       const kind = e instanceof BuiltinError ? e.kind : 'eval_builtin_error';
       if (!this.strict) return undefined;
       const msg = e instanceof Error ? e.message : String(e);

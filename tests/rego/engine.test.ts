@@ -74,6 +74,20 @@ describe('rules', () => {
       { a: [1, 2], s: [1], o: { z: 1 } },
     ],
     ['negation', 'package t\np if not input.blocked', 'data.t.p', {}, true],
+    [
+      'negated body (future.keywords.not)',
+      'package t\nimport future.keywords.not\np if not { input.a; input.b }',
+      'data.t.p',
+      { a: true, b: false },
+      true,
+    ],
+    [
+      'negated call with undefined operands (future.keywords.not)',
+      'package t\nimport future.keywords.not\np if not input.x + input.y == input.z',
+      'data.t.p',
+      {},
+      true,
+    ],
     ['every true', 'package t\np if every x in input.xs { x > 0 }', 'data.t.p', { xs: [1, 2] }, true],
     ['every false', 'package t\np if every x in input.xs { x > 1 }', 'data.t.p', { xs: [1, 2] }, undefined],
     [

@@ -242,7 +242,7 @@ describe('modules', () => {
 
   it.each([
     ['import rego.v3', 'invalid import `rego.v3`'],
-    ['import future.keywords.foo', 'unexpected keyword'],
+    ['import future.keywords.foo', 'unexpected keyword, must be one of [contains every if in not]'],
     ['import rego.v1 as r', '`rego` imports cannot be aliased'],
     ['import data.x.if', 'must not end with a keyword'],
     ['import data.x as if', 'expected var'],
@@ -311,6 +311,21 @@ describe('modules', () => {
   it('reads `not { ... }` under rego.v2 as a negated body', () => {
     const m = parseModule(src('package n\nimport rego.v2\np if {\n not { input.a; input.b }\n}'));
     expect(b(m.rules[0]!.body)).toBe('not internal.member_2(true, {true | input["a"]; input["b"]})');
+  });
+
+  it.each(['import future.keywords.not', 'import future.keywords'])(
+    'reads `not { ... }` as a negated body after `%s`, as OPA does',
+    (imp) => {
+      const m = parseModule(src(`package n\n${imp}\np if {\n not { input.a; input.b }\n not input.c\n}`));
+      expect(b(m.rules[0]!.body)).toBe(
+        'not internal.member_2(true, {true | input["a"]; input["b"]}); not input["c"]',
+      );
+    },
+  );
+
+  it('reads `not {x}` as a negated set without the import', () => {
+    const m = parseModule(src('package n\nimport future.keywords.in\np if {\n not { input.a }\n}'));
+    expect(b(m.rules[0]!.body)).toBe('not set(input["a"])');
   });
 });
 
