@@ -375,7 +375,17 @@ export function numberValue(raw: string): number | bigint | undefined {
     const n = Number(raw);
     return Number.isSafeInteger(n) ? normNum(n) : normNum(BigInt(raw));
   }
-  return normNum(Number(raw));
+  const x = Number(raw);
+  if (Number.isInteger(x) && !Number.isSafeInteger(x) && Number.isFinite(x)) {
+    // An integer written with a fraction or exponent (`1e30`): keep it exact, as OPA does.
+    const digits = int + (frac ?? '');
+    const shift = Number(exp ?? '0') - (frac ?? '').length;
+    const m = BigInt(digits);
+    if (shift >= 0) return normNum((raw.startsWith('-') ? -m : m) * 10n ** BigInt(shift));
+    const p = 10n ** BigInt(-shift);
+    if (m % p === 0n) return normNum((raw.startsWith('-') ? -m : m) / p);
+  }
+  return normNum(x);
 }
 
 /** Errors no fallback may swallow: retrying another reading cannot make nesting shallower. */
