@@ -31,6 +31,18 @@ const CONCURRENCY = num('--concurrency', 16);
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const connection = redisOptions(REDIS_URL);
+const SERVICES = [
+  'mailchimp',
+  'google',
+  'meta',
+  'shopify',
+  'chatwoot',
+  'slack',
+  'hubspot',
+  'stripe',
+  'notion',
+  'zendesk',
+];
 
 const noop: Connector = {
   name: 'bench-noop',

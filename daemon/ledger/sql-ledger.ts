@@ -14,7 +14,9 @@ import type {
 } from '../core/types.ts';
 import { LedgerErrors } from '../errors/ledger.ts';
 import { OrchestratorError } from '../errors/registry.ts';
+import { Batcher } from './batcher.ts';
 import type { SqlDriver } from './driver.ts';
+import { BATCH_SQL } from './sql-batch.ts';
 import { migrate } from './migrate.ts';
 import {
   type ActionRow,
@@ -48,15 +50,120 @@ export interface SqlLedgerOptions {
  *   command, payloadHash, queue: 'agent-commands' });
  * ```
  */
+interface TransitionInput {
+  readonly agentId: string;
+  readonly actionId: string;
+  readonly to: ActionStatus;
+  readonly payload: string;
+  readonly result: string | null;
+  readonly error: string | null;
+  readonly from: readonly ActionStatus[] | null;
+}
+
+interface HistoryInput {
+  readonly commandType: string;
+  readonly service: string | null;
+  readonly agentId: string;
+  readonly windowMs: number;
+}
+
 export class SqlLedger implements Ledger {
   readonly kind: 'postgres' | 'pglite';
   readonly #db: SqlDriver;
   readonly #opts: SqlLedgerOptions;
+  // Group commit for the per-command hot path: concurrent commands share one statement.
+  readonly #creates: Batcher<NewAction, ActionRow | undefined>;
+  readonly #moves: Batcher<TransitionInput, boolean>;
+  readonly #decisions: Batcher<readonly unknown[], void>;
+  readonly #histories: Batcher<HistoryInput, HistoryRow | undefined>;
 
   constructor(driver: SqlDriver, opts: SqlLedgerOptions = {}) {
     this.kind = driver.kind;
     this.#db = driver;
     this.#opts = opts;
+    this.#creates = new Batcher({
+      runOne: async (a) => (await this.#db.query<ActionRow>(SQL.createAction, createParams(a)))[0],
+      run: async (as) => {
+        const rows = await this.#db.query<ActionRow & { idx: number }>(BATCH_SQL.createActions, [
+          as.map((a) => a.agentId),
+          as.map((a) => a.actionId),
+          as.map((a) => a.commandType),
+          as.map((a) => JSON.stringify(a.command)),
+          as.map((a) => a.payloadHash),
+          as.map((a) => a.queue),
+          as.map((a) => JSON.stringify({ queue: a.queue })),
+          as.map((_, i) => i),
+        ]);
+        const out: (ActionRow | undefined)[] = as.map(() => undefined);
+        for (const r of rows) out[r.idx] = r;
+        return out;
+      },
+    });
+    this.#moves = new Batcher({
+      key: (m) => `${m.agentId}\u0000${m.actionId}`,
+      runOne: async (m) =>
+        (
+          await this.#db.query<{ seq: number }>(SQL.transition, [
+            m.agentId,
+            m.actionId,
+            m.to,
+            m.payload,
+            m.result,
+            m.error,
+            m.from ? [...m.from] : null,
+          ])
+        ).length > 0,
+      run: async (ms) => {
+        const rows = await this.#db.query<{ idx: number }>(BATCH_SQL.transitions, [
+          ms.map((m) => m.agentId),
+          ms.map((m) => m.actionId),
+          ms.map((m) => m.to),
+          ms.map((m) => m.payload),
+          ms.map((m) => m.result),
+          ms.map((m) => m.error),
+          ms.map((m) => (m.from ? m.from.join(',') : null)),
+          ms.map((_, i) => i),
+        ]);
+        const out = ms.map(() => false);
+        for (const r of rows) out[r.idx] = true;
+        return out;
+      },
+    });
+    this.#decisions = new Batcher({
+      runOne: async (p) => {
+        await this.#db.query(SQL.recordDecision, p);
+      },
+      run: async (ps) => {
+        const col = (i: number): unknown[] => ps.map((p) => p[i]);
+        await this.#db.query(BATCH_SQL.recordDecisions, [0, 1, 2, 3, 4, 5, 6, 7, 8].map(col));
+        return ps.map(() => undefined);
+      },
+    });
+    this.#histories = new Batcher({
+      runOne: async (h) =>
+        (
+          await this.#db.query<HistoryRow>(SQL.history, [
+            h.commandType,
+            h.service,
+            h.agentId,
+            h.windowMs,
+            [...DENIAL_STATUSES],
+          ])
+        )[0],
+      run: async (hs) => {
+        const rows = await this.#db.query<HistoryRow & { idx: number }>(BATCH_SQL.histories, [
+          hs.map((h) => h.commandType),
+          hs.map((h) => h.service),
+          hs.map((h) => h.agentId),
+          hs.map((h) => h.windowMs),
+          [...DENIAL_STATUSES],
+          hs.map((_, i) => i),
+        ]);
+        const out: (HistoryRow | undefined)[] = hs.map(() => undefined);
+        for (const r of rows) out[r.idx] = r;
+        return out;
+      },
+    });
   }
 
   migrate(): Promise<string[]> {
@@ -64,15 +171,7 @@ export class SqlLedger implements Ledger {
   }
 
   async createAction(a: NewAction): Promise<{ created: boolean; action: ActionRecord }> {
-    const [row] = await this.#db.query<ActionRow>(SQL.createAction, [
-      a.agentId,
-      a.actionId,
-      a.commandType,
-      JSON.stringify(a.command),
-      a.payloadHash,
-      a.queue,
-      JSON.stringify({ queue: a.queue }),
-    ]);
+    const row = await this.#creates.submit(a);
     if (row) return { created: true, action: toActionRecord(row) };
     // ON CONFLICT DO NOTHING waited for any concurrent insert of the same key to commit, and this
     // read is a new statement (new snapshot), so the row is there.
@@ -115,20 +214,19 @@ export class SqlLedger implements Ledger {
       error?: { code: string; message: string };
     } = {},
   ): Promise<boolean> {
-    const rows = await this.#db.query<{ seq: number }>(SQL.transition, [
+    return this.#moves.submit({
       agentId,
       actionId,
       to,
-      JSON.stringify(payload),
-      jsonParam(opts.result),
-      jsonParam(opts.error),
-      opts.from ? [...opts.from] : null,
-    ]);
-    return rows.length > 0;
+      payload: JSON.stringify(payload),
+      result: jsonParam(opts.result),
+      error: jsonParam(opts.error),
+      from: opts.from ?? null,
+    });
   }
 
   async recordDecision(agentId: string, actionId: string, d: PolicyDecision): Promise<void> {
-    await this.#db.query(SQL.recordDecision, [
+    await this.#decisions.submit([
       agentId,
       actionId,
       d.action,
@@ -158,13 +256,12 @@ export class SqlLedger implements Ledger {
     agentId: string;
     windowMs: number;
   }): Promise<HistoryContext> {
-    const [row] = await this.#db.query<HistoryRow>(SQL.history, [
-      q.commandType,
-      q.service ?? null,
-      q.agentId,
-      q.windowMs,
-      [...DENIAL_STATUSES],
-    ]);
+    const row = await this.#histories.submit({
+      commandType: q.commandType,
+      service: q.service ?? null,
+      agentId: q.agentId,
+      windowMs: q.windowMs,
+    });
     return {
       service: { attempts_1h: row?.service_attempts ?? 0, denials_1h: row?.service_denials ?? 0 },
       agent: { attempts_1h: row?.agent_attempts ?? 0, denials_1h: row?.agent_denials ?? 0 },
@@ -178,4 +275,16 @@ export class SqlLedger implements Ledger {
   close(): Promise<void> {
     return this.#db.close();
   }
+}
+
+function createParams(a: NewAction): unknown[] {
+  return [
+    a.agentId,
+    a.actionId,
+    a.commandType,
+    JSON.stringify(a.command),
+    a.payloadHash,
+    a.queue,
+    JSON.stringify({ queue: a.queue }),
+  ];
 }

@@ -1,0 +1,82 @@
+/**
+ * Multi-row forms of the ledger's hot statements (see batcher.ts). Inputs travel as parallel
+ * arrays through `unnest`, with an `idx` column so each result row maps back to its request.
+ * JSON values travel as text and are cast per row. Semantics match the single-row statements in
+ * sql.ts, including compare-and-set: when two requests in one batch move the same action, the
+ * UPDATE changes the row once and returns one idx, so exactly one of them wins.
+ */
+
+const ACTION_COLUMNS = `agent_id, action_id, command_type, status, command, payload_hash, queue, result, error,
+  created_at, updated_at`;
+
+export const BATCH_SQL = {
+  /** $1 agent[], $2 action[], $3 type[], $4 command json[], $5 hash[], $6 queue[], $7 event payload json[], $8 idx[] */
+  createActions: `with input as (
+      select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[])
+        as i(agent_id, action_id, command_type, command, payload_hash, queue, payload, idx)
+    ), firsts as (
+      select distinct on (agent_id, action_id) * from input order by agent_id, action_id, idx
+    ), inserted as (
+      insert into actions (agent_id, action_id, command_type, status, command, payload_hash, queue)
+      select agent_id, action_id, command_type, 'QUEUED', command::jsonb, payload_hash, queue from firsts
+      on conflict (agent_id, action_id) do nothing
+      returning ${ACTION_COLUMNS}
+    ), first_event as (
+      insert into action_events (agent_id, action_id, seq, status, payload)
+      select ins.agent_id, ins.action_id, 1, 'QUEUED', f.payload::jsonb
+        from inserted ins join firsts f on f.agent_id = ins.agent_id and f.action_id = ins.action_id
+    )
+    select f.idx, ins.agent_id, ins.action_id, ins.command_type, ins.status, ins.command, ins.payload_hash, ins.queue,
+           ins.result, ins.error, ins.created_at, ins.updated_at
+      from inserted ins join firsts f on f.agent_id = ins.agent_id and f.action_id = ins.action_id`,
+
+  /**
+   * $1 agent[], $2 action[], $3 to[], $4 payload json[], $5 result json[] (nulls), $6 error json[]
+   * (nulls), $7 from (comma-joined, null = any)[], $8 idx[]. Returns the idx of every applied move.
+   */
+  transitions: `with input as (
+      select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[])
+        as i(agent_id, action_id, status, payload, result, error, from_list, idx)
+    ), moved as (
+      update actions a
+         set status = i.status,
+             result = coalesce(i.result::jsonb, a.result),
+             error = coalesce(i.error::jsonb, a.error),
+             last_seq = a.last_seq + 1,
+             updated_at = now()
+        from input i
+       where a.agent_id = i.agent_id and a.action_id = i.action_id
+         and (i.from_list is null or a.status = any(string_to_array(i.from_list, ',')))
+      returning a.agent_id, a.action_id, a.status, a.last_seq, i.payload, i.idx
+    ), events as (
+      insert into action_events (agent_id, action_id, seq, status, payload)
+      select agent_id, action_id, last_seq, status, payload::jsonb from moved
+    )
+    select idx from moved`,
+
+  /** $1 agent[], $2 action[], $3 action[], $4 risk[], $5 reasons json[], $6 alert json[], $7 revision[], $8 explanation json[], $9 micros[] */
+  recordDecisions: `insert into policy_decisions
+      (agent_id, action_id, action, risk, reasons, alert, revision, explanation, eval_micros)
+    select agent_id, action_id, action, risk, reasons::jsonb, alert::jsonb, revision, explanation::jsonb, micros
+      from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[])
+        as i(agent_id, action_id, action, risk, reasons, alert, revision, explanation, micros)`,
+
+  /** $1 type[], $2 service[] (nulls), $3 agent[], $4 window ms[], $5 denial statuses, $6 idx[] */
+  histories: `select i.idx,
+      (select count(*)::int from actions
+        where i.service is not null and command_type = i.command_type
+          and (command -> 'params' ->> 'service') = i.service
+          and created_at >= now() - (i.window_ms * interval '1 millisecond')) as service_attempts,
+      (select count(*)::int from actions
+        where i.service is not null and command_type = i.command_type
+          and (command -> 'params' ->> 'service') = i.service and status = any($5::text[])
+          and created_at >= now() - (i.window_ms * interval '1 millisecond')) as service_denials,
+      (select count(*)::int from actions
+        where agent_id = i.agent_id and command_type = i.command_type
+          and created_at >= now() - (i.window_ms * interval '1 millisecond')) as agent_attempts,
+      (select count(*)::int from actions
+        where agent_id = i.agent_id and command_type = i.command_type and status = any($5::text[])
+          and created_at >= now() - (i.window_ms * interval '1 millisecond')) as agent_denials
+    from unnest($1::text[], $2::text[], $3::text[], $4::double precision[], $6::int[])
+      as i(command_type, service, agent_id, window_ms, idx)`,
+} as const;
