@@ -59,12 +59,14 @@ function name(prefix: string): string {
 function jobs(n: number, tag: string): { name: string; data: unknown; opts: { jobId: string } }[] {
   return Array.from({ length: n }, (_, i) => ({
     name: 'CHECK_INTEGRATION_STATUS',
+    // A spread of agents and services, as in production: the policy's history counts are per
+    // agent and per service over the last hour.
     data: {
-      agent_id: 'bench-agent',
+      agent_id: `bench-agent-${i % 50}`,
       command: {
         action_id: `${tag}-${i}`,
         command_type: 'CHECK_INTEGRATION_STATUS',
-        params: { service: 'mailchimp' },
+        params: { service: SERVICES[i % SERVICES.length] },
       },
     },
     opts: { jobId: `${tag}-${i}` },

@@ -94,7 +94,7 @@ export class Batcher<I, O> {
     }
     try {
       const out = await this.opts.run(batch.map((p) => p.input));
-      batch.forEach((p, i) => p.resolve(out[i]!));
+      for (const [i, p] of batch.entries()) p.resolve(out[i]!);
     } catch {
       // Isolate the failure: each request gets its own outcome.
       await Promise.all(

@@ -98,7 +98,13 @@ describe('rules', () => {
       [1, 2],
     ],
     ['safety reordering', 'package t\np := y if { y > 1; y = input.n }', 'data.t.p', { n: 5 }, 5],
-    ['exact integers written with exponents', 'package t\np := sprintf("%v", [1e30 + 1])', 'data.t.p', undefined, '1000000000000000000000000000001'],
+    [
+      'exact integers written with exponents',
+      'package t\np := sprintf("%v", [1e30 + 1])',
+      'data.t.p',
+      undefined,
+      '1000000000000000000000000000001',
+    ],
     ['iteration with _', 'package t\np := count([1 | input.xs[_] > 1])', 'data.t.p', { xs: [1, 2, 3] }, 2],
   ])('%s', (_name, src, path, input, want) => {
     expect(json(src, path, input)).toEqual(want);
