@@ -15,6 +15,7 @@ import { Intake } from './intake/intake.ts';
 import { createLedger } from './ledger/create.ts';
 import { createLogger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
+import { COMMAND_TYPES } from './contract/command.ts';
 import { Pipeline } from './pipeline/pipeline.ts';
 import { createPolicyEngine } from './policy/create.ts';
 import { Poller } from './poller/poller.ts';
@@ -90,6 +91,9 @@ export async function startDaemon(config: Config, opts: StartOptions = {}): Prom
   const applied = await ledger.migrate();
   if (applied.length > 0) logger.info({ applied }, 'ledger migrations applied');
 
+  // Metrics listen before the policy loads, so its first `policy.loaded` sets the revision gauge.
+  const metrics = createMetrics({ commandTypes: COMMAND_TYPES });
+  metrics.attach(bus);
   const policy = await createPolicyEngine(config, bus, logger);
   const connectors = createDefaultConnectors({
     ...(config.appsScriptUrl && config.appsScriptSecret
@@ -120,7 +124,6 @@ export async function startDaemon(config: Config, opts: StartOptions = {}): Prom
     );
   }
 
-  const metrics = createMetrics();
   metrics.attach(bus, { queues: [...queues.values()] });
   bus.on('alert', (a) => logger.warn({ alert: a }, `ALERT ${a.alert.severity}: ${a.summary}`));
   bus.on('policy.reload_failed', (e) =>
