@@ -159,6 +159,18 @@ export interface Ledger {
     },
   ): Promise<boolean>;
   recordDecision(agentId: string, actionId: string, d: PolicyDecision): Promise<void>;
+  /**
+   * Several transitions and (optionally) the policy decision in one atomic write: the status
+   * moves through every step in order (one action_events row each) and ends at the last one.
+   * Compare-and-set on `from` like `transition`; the decision is stored only when the move
+   * applies. Returns false when it did not apply. Saves round trips on the hot path.
+   */
+  advance(
+    agentId: string,
+    actionId: string,
+    steps: readonly { readonly to: ActionStatus; readonly payload: Record<string, unknown> }[],
+    opts: { from: readonly ActionStatus[]; decision?: PolicyDecision },
+  ): Promise<boolean>;
   events(agentId: string, actionId: string): Promise<ActionEvent[]>;
   decisions(agentId: string, actionId: string): Promise<StoredDecision[]>;
   /** History counts for the policy: same command_type in the last `windowMs`. */

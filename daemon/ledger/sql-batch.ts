@@ -54,6 +54,38 @@ export const BATCH_SQL = {
     )
     select idx from moved`,
 
+  /**
+   * Several steps and an optional decision per action, atomically. $1 agent[], $2 action[],
+   * $3 steps json[] (`[{"status","payload"}]`), $4 from (comma-joined)[], $5 decision json[]
+   * (nulls), $6 idx[]. Event seqs continue from the row's last_seq under its lock.
+   */
+  advances: `with input as (
+      select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[])
+        as i(agent_id, action_id, steps, from_list, decision, idx)
+    ), moved as (
+      update actions a
+         set status = (i.steps::jsonb -> -1 ->> 'status'),
+             last_seq = a.last_seq + jsonb_array_length(i.steps::jsonb),
+             updated_at = now()
+        from input i
+       where a.agent_id = i.agent_id and a.action_id = i.action_id
+         and a.status = any(string_to_array(i.from_list, ','))
+      returning a.agent_id, a.action_id, a.last_seq, i.steps, i.decision, i.idx
+    ), events as (
+      insert into action_events (agent_id, action_id, seq, status, payload)
+      select m.agent_id, m.action_id, m.last_seq - jsonb_array_length(m.steps::jsonb) + s.ord::int,
+             s.elem ->> 'status', s.elem -> 'payload'
+        from moved m, jsonb_array_elements(m.steps::jsonb) with ordinality as s(elem, ord)
+    ), decisions as (
+      insert into policy_decisions
+        (agent_id, action_id, action, risk, reasons, alert, revision, explanation, eval_micros)
+      select m.agent_id, m.action_id, d ->> 'action', d ->> 'risk', d -> 'reasons',
+             nullif(d -> 'alert', 'null'::jsonb), d ->> 'revision', d -> 'explanation', (d ->> 'eval_micros')::bigint
+        from moved m, lateral (select m.decision::jsonb as d) x
+       where m.decision is not null
+    )
+    select idx from moved`,
+
   /** $1 agent[], $2 action[], $3 action[], $4 risk[], $5 reasons json[], $6 alert json[], $7 revision[], $8 explanation json[], $9 micros[] */
   recordDecisions: `insert into policy_decisions
       (agent_id, action_id, action, risk, reasons, alert, revision, explanation, eval_micros)

@@ -60,6 +60,14 @@ interface TransitionInput {
   readonly from: readonly ActionStatus[] | null;
 }
 
+interface AdvanceInput {
+  readonly agentId: string;
+  readonly actionId: string;
+  readonly steps: string;
+  readonly from: string;
+  readonly decision: string | null;
+}
+
 interface HistoryInput {
   readonly commandType: string;
   readonly service: string | null;
@@ -75,6 +83,7 @@ export class SqlLedger implements Ledger {
   readonly #creates: Batcher<NewAction, ActionRow | undefined>;
   readonly #moves: Batcher<TransitionInput, boolean>;
   readonly #decisions: Batcher<readonly unknown[], void>;
+  readonly #advances: Batcher<AdvanceInput, boolean>;
   readonly #histories: Batcher<HistoryInput, HistoryRow | undefined>;
 
   constructor(driver: SqlDriver, opts: SqlLedgerOptions = {}) {
@@ -138,6 +147,24 @@ export class SqlLedger implements Ledger {
         await this.#db.query(BATCH_SQL.recordDecisions, [0, 1, 2, 3, 4, 5, 6, 7, 8].map(col));
         return ps.map(() => undefined);
       },
+    });
+    const runAdvances = async (xs: readonly AdvanceInput[]): Promise<boolean[]> => {
+      const rows = await this.#db.query<{ idx: number }>(BATCH_SQL.advances, [
+        xs.map((x) => x.agentId),
+        xs.map((x) => x.actionId),
+        xs.map((x) => x.steps),
+        xs.map((x) => x.from),
+        xs.map((x) => x.decision),
+        xs.map((_, i) => i),
+      ]);
+      const out = xs.map(() => false);
+      for (const r of rows) out[r.idx] = true;
+      return out;
+    };
+    this.#advances = new Batcher({
+      key: (x) => `${x.agentId}\u0000${x.actionId}`,
+      run: runAdvances,
+      runOne: async (x) => (await runAdvances([x]))[0]!,
     });
     this.#histories = new Batcher({
       runOne: async (h) =>
@@ -238,6 +265,34 @@ export class SqlLedger implements Ledger {
       // A bigint column: engines measure with performance.now(), which has fractions.
       Math.max(0, Math.round(d.evalMicros)),
     ]);
+  }
+
+  advance(
+    agentId: string,
+    actionId: string,
+    steps: readonly { readonly to: ActionStatus; readonly payload: Record<string, unknown> }[],
+    opts: { from: readonly ActionStatus[]; decision?: PolicyDecision },
+  ): Promise<boolean> {
+    if (steps.length === 0) throw new Error('advance needs at least one step');
+    const d = opts.decision;
+    return this.#advances.submit({
+      agentId,
+      actionId,
+      steps: JSON.stringify(steps.map((s) => ({ status: s.to, payload: s.payload }))),
+      from: opts.from.join(','),
+      decision: d
+        ? JSON.stringify({
+            action: d.action,
+            risk: d.risk,
+            reasons: d.reasons,
+            alert: d.alert,
+            revision: d.revision,
+            explanation: d.explanation,
+            // A bigint column: engines measure with performance.now(), which has fractions.
+            eval_micros: Math.max(0, Math.round(d.evalMicros)),
+          })
+        : null,
+    });
   }
 
   async events(agentId: string, actionId: string): Promise<ActionEvent[]> {

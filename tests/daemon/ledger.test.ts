@@ -241,6 +241,82 @@ describe.each(backends)('$name ledger', ({ name, open }) => {
     });
   });
 
+  describe('advance', () => {
+    const decision = {
+      action: 'allow' as const,
+      risk: 'LOW' as const,
+      reasons: ['low risk'],
+      alert: null,
+      revision: 'r'.repeat(64),
+      explanation: [{ rule: 'data.orchestrator.decision', file: 'policies/orchestrator.rego', line: 12 }],
+      evalMicros: 17.4,
+    };
+
+    it('moves through every step with one event each and records the decision, atomically', async () => {
+      const a = action();
+      await s.ledger.createAction(a);
+      const ok = await s.ledger.advance(
+        a.agentId,
+        a.actionId,
+        [
+          { to: 'EVALUATING', payload: {} },
+          { to: 'ALLOWED', payload: { risk: 'LOW' } },
+          { to: 'EXECUTING', payload: { connector: 'c' } },
+        ],
+        { from: ['QUEUED'], decision },
+      );
+      expect(ok).toBe(true);
+      expect((await s.ledger.getAction(a.agentId, a.actionId))?.status).toBe('EXECUTING');
+      const events = await s.ledger.events(a.agentId, a.actionId);
+      expect(events.map((e) => [e.seq, e.status])).toEqual([
+        [1, 'QUEUED'],
+        [2, 'EVALUATING'],
+        [3, 'ALLOWED'],
+        [4, 'EXECUTING'],
+      ]);
+      expect(events[2]?.payload).toEqual({ risk: 'LOW' });
+      const stored = await s.ledger.decisions(a.agentId, a.actionId);
+      expect(stored).toHaveLength(1);
+      expect(stored[0]).toMatchObject({
+        action: 'allow',
+        risk: 'LOW',
+        reasons: ['low risk'],
+        alert: null,
+        evalMicros: 17,
+      });
+      // Continues with ordinary transitions afterwards.
+      expect(await s.ledger.transition(a.agentId, a.actionId, 'SUCCESS', {}, { from: ['EXECUTING'] })).toBe(
+        true,
+      );
+      expect((await s.ledger.events(a.agentId, a.actionId)).at(-1)?.seq).toBe(5);
+    });
+
+    it('is a compare-and-set: a wrong `from` changes nothing and stores no decision', async () => {
+      const a = action();
+      await s.ledger.createAction(a);
+      const ok = await s.ledger.advance(a.agentId, a.actionId, [{ to: 'ALLOWED', payload: {} }], {
+        from: ['EVALUATING'],
+        decision,
+      });
+      expect(ok).toBe(false);
+      expect((await s.ledger.getAction(a.agentId, a.actionId))?.status).toBe('QUEUED');
+      expect(await s.ledger.decisions(a.agentId, a.actionId)).toEqual([]);
+    });
+
+    it('lets exactly one of two concurrent advances win', async () => {
+      const a = action();
+      await s.ledger.createAction(a);
+      const step = [{ to: 'EVALUATING' as const, payload: {} }];
+      const results = await Promise.all([
+        s.ledger.advance(a.agentId, a.actionId, step, { from: ['QUEUED'], decision }),
+        s.ledger.advance(a.agentId, a.actionId, step, { from: ['QUEUED'], decision }),
+      ]);
+      expect(results.sort()).toEqual([false, true]);
+      expect(await s.ledger.decisions(a.agentId, a.actionId)).toHaveLength(1);
+      expect(await s.ledger.events(a.agentId, a.actionId)).toHaveLength(2);
+    });
+  });
+
   describe('transition', () => {
     it('moves the status, stores result and error, and appends events with the next seq', async () => {
       const a = action();

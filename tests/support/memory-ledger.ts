@@ -152,6 +152,20 @@ export class MemoryLedger implements Ledger {
     row.decisions.push({ ...d, at: this.now().toISOString() });
   }
 
+  async advance(
+    agentId: string,
+    actionId: string,
+    steps: readonly { readonly to: ActionStatus; readonly payload: Record<string, unknown> }[],
+    opts: { from: readonly ActionStatus[]; decision?: PolicyDecision },
+  ): Promise<boolean> {
+    this.check();
+    const row = this.rows.get(this.key(agentId, actionId));
+    if (!row || !opts.from.includes(row.record.status)) return false;
+    for (const step of steps) await this.transition(agentId, actionId, step.to, step.payload);
+    if (opts.decision) await this.recordDecision(agentId, actionId, opts.decision);
+    return true;
+  }
+
   async events(agentId: string, actionId: string): Promise<ActionEvent[]> {
     this.check();
     return [...(this.rows.get(this.key(agentId, actionId))?.events ?? [])];
