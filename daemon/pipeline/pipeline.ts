@@ -23,6 +23,7 @@ import type { EventBus } from '../core/events.ts';
 import {
   type ActionRecord,
   type ActionStatus,
+  type Connector,
   type Ledger,
   type PolicyDecision,
   type PolicyEngine,
@@ -32,6 +33,8 @@ import {
 import { OrchestratorError } from '../errors/registry.ts';
 import { PipelineErrors } from '../errors/pipeline.ts';
 import { buildPolicyInput } from '../policy/input.ts';
+
+type Step = { readonly to: ActionStatus; readonly payload: Record<string, unknown> };
 
 /** The job payload the intake (and the SDK's enqueueCommand) put on the queue. */
 export interface CommandJob {
@@ -163,11 +166,10 @@ export class Pipeline {
     }
     let status: ActionStatus = action.status;
     if (status === 'QUEUED' || status === 'EVALUATING') {
-      if (status === 'QUEUED') {
-        if (!(await this.move(action, 'EVALUATING', {}, { from: ['QUEUED'] })))
-          return this.reread(action, command);
-      }
-      status = await this.evaluate(action, command);
+      const outcome = await this.evaluate(action, command);
+      if (outcome === 'RACED') return this.reread(action, command);
+      if (typeof outcome === 'object') return this.call(action, command, outcome.connector);
+      status = outcome;
     }
     if (status === 'JUDGING') {
       // The jury lands with its own issue; until then a judge-bound command waits for a person.
@@ -204,10 +206,15 @@ export class Pipeline {
     return this.resume(now, command);
   }
 
+  /**
+   * Decides and records the outcome in one atomic ledger write (decision + EVALUATING + the next
+   * statuses). Returns the status reached, the connector to call when the action is now
+   * EXECUTING, or RACED when another worker moved the action first.
+   */
   private async evaluate(
     action: ActionRecord,
     command: Record<string, unknown> & { command_type: string },
-  ): Promise<ActionStatus> {
+  ): Promise<ActionStatus | { connector: Connector } | 'RACED'> {
     const t0 = performance.now();
     const params = (command.params ?? {}) as Record<string, unknown>;
     const service = typeof params.service === 'string' ? params.service : undefined;
@@ -234,6 +241,9 @@ export class Pipeline {
       earlier,
       (this.d.now ?? (() => new Date()))(),
     );
+    const from: ActionStatus[] = [action.status];
+    const entering: Step[] = action.status === 'QUEUED' ? [{ to: 'EVALUATING', payload: {} }] : [];
+
     let decision: PolicyDecision;
     try {
       decision = this.d.policy.decide(input);
@@ -242,24 +252,18 @@ export class Pipeline {
         err instanceof OrchestratorError
           ? err
           : new OrchestratorError(PipelineErrors.POLICY_UNAVAILABLE, {}, { cause: err });
+      if (entering.length > 0 && !(await this.advance(action, entering, from))) return 'RACED';
       await this.move(
         action,
         'BLOCKED',
         { reason: 'policy could not answer; blocked (fail closed)', error: e.message },
-        {
-          from: ['EVALUATING'],
-          error: { code: e.code, message: e.message },
-        },
+        { from: ['EVALUATING'], error: { code: e.code, message: e.message } },
       );
       this.alert(
         'policy_error',
         'critical',
         `Policy could not evaluate ${action.actionId}; blocked`,
-        {
-          agent: action.agentId,
-          action_id: action.actionId,
-          error: e.message,
-        },
+        { agent: action.agentId, action_id: action.actionId, error: e.message },
         ['security', 'engineering'],
       );
       return 'BLOCKED';
@@ -269,13 +273,6 @@ export class Pipeline {
       ms: performance.now() - t0,
       commandType: action.commandType,
     });
-    await this.d.ledger.recordDecision(action.agentId, action.actionId, decision);
-    this.d.bus.emit('decided', {
-      agentId: action.agentId,
-      actionId: action.actionId,
-      commandType: action.commandType,
-      decision,
-    });
 
     const summary = {
       action: decision.action,
@@ -283,14 +280,25 @@ export class Pipeline {
       reasons: decision.reasons,
       revision: decision.revision,
     };
+    const decided = (): void =>
+      this.d.bus.emit('decided', {
+        agentId: action.agentId,
+        actionId: action.actionId,
+        commandType: action.commandType,
+        decision,
+      });
+
     if (decision.action === 'block') {
+      if (!(await this.advance(action, entering.length ? entering : [], from, decision))) return 'RACED';
+      decided();
       const rationale = `Action blocked by policy: ${decision.reasons.join(' ')}`;
+      const summaryLine = `Blocked ${action.commandType}${service ? ` for service ${service}` : ''} requested by agent ${action.agentId}`;
       const alert = decision.alert
         ? {
             kind: 'blocked',
             severity: decision.alert.severity,
             teams: decision.alert.teams,
-            summary: `Blocked ${action.commandType}${service ? ` for service ${service}` : ''} requested by agent ${action.agentId}`,
+            summary: summaryLine,
             service: service ?? null,
             agent: action.agentId,
           }
@@ -305,7 +313,7 @@ export class Pipeline {
         this.alert(
           'blocked',
           decision.alert.severity,
-          alert!.summary,
+          summaryLine,
           {
             service: service ?? null,
             agent: action.agentId,
@@ -318,12 +326,87 @@ export class Pipeline {
       }
       return 'BLOCKED';
     }
-    const next: ActionStatus = decision.action === 'allow' ? 'ALLOWED' : 'JUDGING';
-    if (!(await this.move(action, next, summary, { from: ['EVALUATING'] }))) {
-      const now = await this.d.ledger.getAction(action.agentId, action.actionId);
-      return now?.status ?? next;
+
+    if (decision.action === 'judge') {
+      // The jury lands with its own issue; until then a judge-bound command waits for a person.
+      const steps: Step[] = [
+        ...entering,
+        { to: 'JUDGING', payload: summary },
+        { to: 'NEEDS_APPROVAL', payload: { reason: 'jury not configured: a person must approve' } },
+      ];
+      if (!(await this.advance(action, steps, from, decision))) return 'RACED';
+      decided();
+      this.needsApproval(action);
+      return 'NEEDS_APPROVAL';
     }
-    return next;
+
+    // allow: ALLOWED and EXECUTING are recorded with the decision, right before the call.
+    let connector: Connector;
+    try {
+      connector = this.d.connectors.forType(action.commandType);
+    } catch (err) {
+      if (!(err instanceof ConnectorNotConfiguredError)) throw err;
+      if (!(await this.advance(action, [...entering, { to: 'ALLOWED', payload: summary }], from, decision))) {
+        return 'RACED';
+      }
+      decided();
+      await this.moveThrough(action, 'ALLOWED', 'FAILED', err);
+      return 'FAILED';
+    }
+    const steps: Step[] = [
+      ...entering,
+      { to: 'ALLOWED', payload: summary },
+      { to: 'EXECUTING', payload: { connector: connector.name } },
+    ];
+    if (!(await this.advance(action, steps, from, decision))) return 'RACED';
+    decided();
+    return { connector };
+  }
+
+  /** Several state-machine edges and the decision in one ledger write, then announced. */
+  private async advance(
+    action: ActionRecord,
+    steps: readonly Step[],
+    from: readonly ActionStatus[],
+    decision?: PolicyDecision,
+  ): Promise<boolean> {
+    let prev = from[0]!;
+    for (const st of steps) {
+      if (!TRANSITIONS[prev].includes(st.to)) throw new Error(`illegal transition ${prev} -> ${st.to}`);
+      prev = st.to;
+    }
+    if (steps.length === 0) {
+      if (decision) await this.d.ledger.recordDecision(action.agentId, action.actionId, decision);
+      return true;
+    }
+    const t0 = performance.now();
+    const ok = await this.d.ledger.advance(action.agentId, action.actionId, steps, {
+      from,
+      ...(decision ? { decision } : {}),
+    });
+    this.d.bus.emit('stage', {
+      stage: 'ledger',
+      ms: performance.now() - t0,
+      commandType: action.commandType,
+    });
+    if (ok) {
+      let f: ActionStatus = from[0]!;
+      for (const st of steps) {
+        this.announce(action, f, st.to, st.payload);
+        f = st.to;
+      }
+    }
+    return ok;
+  }
+
+  private needsApproval(action: ActionRecord): void {
+    this.alert(
+      'needs_approval',
+      'warning',
+      `${action.commandType} from ${action.agentId} needs approval`,
+      { agent: action.agentId, action_id: action.actionId, command_type: action.commandType },
+      ['operations'],
+    );
   }
 
   private async execute(
@@ -332,7 +415,7 @@ export class Pipeline {
     from: 'ALLOWED' | 'APPROVED',
   ): Promise<ProcessResult> {
     const ids = { agentId: action.agentId, actionId: action.actionId };
-    let connector: ReturnType<ConnectorRegistry['forType']>;
+    let connector: Connector;
     try {
       connector = this.d.connectors.forType(action.commandType);
     } catch (err) {
@@ -345,6 +428,16 @@ export class Pipeline {
     if (!(await this.move(action, 'EXECUTING', { connector: connector.name }, { from: [from] }))) {
       return this.reread(action, command);
     }
+    return this.call(action, command, connector);
+  }
+
+  /** Calls the connector for an action that is EXECUTING, then records SUCCESS or FAILED. */
+  private async call(
+    action: ActionRecord,
+    command: Record<string, unknown> & { action_id: string; command_type: string },
+    connector: Connector,
+  ): Promise<ProcessResult> {
+    const ids = { agentId: action.agentId, actionId: action.actionId };
     const t0 = performance.now();
     const controller = new AbortController();
     try {
