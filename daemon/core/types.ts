@@ -173,12 +173,16 @@ export interface Ledger {
   ): Promise<boolean>;
   events(agentId: string, actionId: string): Promise<ActionEvent[]>;
   decisions(agentId: string, actionId: string): Promise<StoredDecision[]>;
-  /** History counts for the policy: same command_type in the last `windowMs`. */
+  /**
+   * History counts for the policy: same command_type in the last `windowMs`, not counting the
+   * action `excludeActionId` of this agent (the one being evaluated).
+   */
   history(q: {
     commandType: string;
     service?: string;
     agentId: string;
     windowMs: number;
+    excludeActionId?: string;
   }): Promise<HistoryContext>;
   ping(): Promise<void>;
   close(): Promise<void>;

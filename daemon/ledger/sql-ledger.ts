@@ -73,6 +73,7 @@ interface HistoryInput {
   readonly service: string | null;
   readonly agentId: string;
   readonly windowMs: number;
+  readonly exclude: string | null;
 }
 
 export class SqlLedger implements Ledger {
@@ -175,6 +176,7 @@ export class SqlLedger implements Ledger {
             h.agentId,
             h.windowMs,
             [...DENIAL_STATUSES],
+            h.exclude,
           ])
         )[0],
       run: async (hs) => {
@@ -185,6 +187,7 @@ export class SqlLedger implements Ledger {
           hs.map((h) => h.windowMs),
           [...DENIAL_STATUSES],
           hs.map((_, i) => i),
+          hs.map((h) => h.exclude),
         ]);
         const out: (HistoryRow | undefined)[] = hs.map(() => undefined);
         for (const r of rows) out[r.idx] = r;
@@ -310,12 +313,14 @@ export class SqlLedger implements Ledger {
     service?: string;
     agentId: string;
     windowMs: number;
+    excludeActionId?: string;
   }): Promise<HistoryContext> {
     const row = await this.#histories.submit({
       commandType: q.commandType,
       service: q.service ?? null,
       agentId: q.agentId,
       windowMs: q.windowMs,
+      exclude: q.excludeActionId ?? null,
     });
     return {
       service: { attempts_1h: row?.service_attempts ?? 0, denials_1h: row?.service_denials ?? 0 },

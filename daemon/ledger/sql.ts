@@ -92,7 +92,8 @@ export const SQL = {
    * Attempts and denials of one command type since `now() - $4 ms`: for the service (any agent;
    * zero when $2 is null) and for the agent. Each count has its own index
    * (type+service+created_at, agent+type+created_at). The window is the database's clock, shared
-   * by every daemon. $1 type, $2 service|null, $3 agent, $4 window ms, $5 denial statuses.
+   * by every daemon. $1 type, $2 service|null, $3 agent, $4 window ms, $5 denial statuses,
+   * $6 action_id of $3 to leave out (or null).
    */
   history: `with svc as (
       select count(*)::int as attempts, (count(*) filter (where status = any($5::text[])))::int as denials
@@ -100,12 +101,14 @@ export const SQL = {
        where $2::text is not null and command_type = $1
          and (command -> 'params' ->> 'service') = $2::text
          and created_at >= now() - ($4::double precision * interval '1 millisecond')
+         and ($6::text is null or not (agent_id = $3 and action_id = $6::text))
     ),
     agt as (
       select count(*)::int as attempts, (count(*) filter (where status = any($5::text[])))::int as denials
         from actions
        where agent_id = $3 and command_type = $1
          and created_at >= now() - ($4::double precision * interval '1 millisecond')
+         and ($6::text is null or action_id <> $6::text)
     )
     select svc.attempts as service_attempts, svc.denials as service_denials,
            agt.attempts as agent_attempts, agt.denials as agent_denials

@@ -24,6 +24,7 @@ import {
   type ActionRecord,
   type ActionStatus,
   type Connector,
+  type HistoryContext,
   type Ledger,
   type PolicyDecision,
   type PolicyEngine,
@@ -33,6 +34,11 @@ import {
 import { OrchestratorError } from '../errors/registry.ts';
 import { PipelineErrors } from '../errors/pipeline.ts';
 import { buildPolicyInput } from '../policy/input.ts';
+
+function serviceOf(command: Record<string, unknown>): string | undefined {
+  const params = (command.params ?? {}) as Record<string, unknown>;
+  return typeof params.service === 'string' ? params.service : undefined;
+}
 
 type Step = { readonly to: ActionStatus; readonly payload: Record<string, unknown> };
 
@@ -99,14 +105,18 @@ export class Pipeline {
     });
 
     const hash = payloadHash(command);
-    const { created, action } = await this.d.ledger.createAction({
-      agentId,
-      actionId: command.action_id,
-      commandType: command.command_type,
-      command,
-      payloadHash: hash,
-      queue,
-    });
+    // The policy's history counts do not depend on this action's record, so both go at once.
+    const [{ created, action }, history] = await Promise.all([
+      this.d.ledger.createAction({
+        agentId,
+        actionId: command.action_id,
+        commandType: command.command_type,
+        command,
+        payloadHash: hash,
+        queue,
+      }),
+      this.history(agentId, command),
+    ]);
     if (created) this.announce(action, undefined, 'QUEUED', { source: 'queue' });
     if (action.payloadHash !== hash) {
       // The queue is not trusted: a job whose content differs from what was accepted is refused.
@@ -123,7 +133,7 @@ export class Pipeline {
       );
       return { status: 'DUPLICATE', agentId, actionId: command.action_id };
     }
-    const result = await this.resume(action, command);
+    const result = await this.resume(action, command, history);
     this.d.bus.emit('stage', {
       stage: 'total',
       ms: performance.now() - started,
@@ -136,6 +146,7 @@ export class Pipeline {
   private async resume(
     action: ActionRecord,
     command: Record<string, unknown> & { action_id: string; command_type: string },
+    history?: HistoryContext,
   ): Promise<ProcessResult> {
     const ids = { agentId: action.agentId, actionId: action.actionId };
     if (TERMINAL_STATUSES.has(action.status)) return { status: 'DUPLICATE', ...ids };
@@ -166,7 +177,11 @@ export class Pipeline {
     }
     let status: ActionStatus = action.status;
     if (status === 'QUEUED' || status === 'EVALUATING') {
-      const outcome = await this.evaluate(action, command);
+      const outcome = await this.evaluate(
+        action,
+        command,
+        history ?? (await this.history(action.agentId, command)),
+      );
       if (outcome === 'RACED') return this.reread(action, command);
       if (typeof outcome === 'object') return this.call(action, command, outcome.connector);
       status = outcome;
@@ -214,31 +229,14 @@ export class Pipeline {
   private async evaluate(
     action: ActionRecord,
     command: Record<string, unknown> & { command_type: string },
+    history: HistoryContext,
   ): Promise<ActionStatus | { connector: Connector } | 'RACED'> {
     const t0 = performance.now();
-    const params = (command.params ?? {}) as Record<string, unknown>;
-    const service = typeof params.service === 'string' ? params.service : undefined;
-    const history = await this.d.ledger.history({
-      commandType: action.commandType,
-      service,
-      agentId: action.agentId,
-      windowMs: this.d.historyWindowMs,
-    });
-    // The counts include this action itself; the policy counts earlier commands only.
-    const earlier = {
-      service: {
-        attempts_1h: Math.max(0, history.service.attempts_1h - 1),
-        denials_1h: history.service.denials_1h,
-      },
-      agent: {
-        attempts_1h: Math.max(0, history.agent.attempts_1h - 1),
-        denials_1h: history.agent.denials_1h,
-      },
-    };
+    const service = serviceOf(command);
     const input = buildPolicyInput(
       command,
       { id: action.agentId, queue: action.queue },
-      earlier,
+      history,
       (this.d.now ?? (() => new Date()))(),
     );
     const from: ActionStatus[] = [action.status];
@@ -361,6 +359,20 @@ export class Pipeline {
     if (!(await this.advance(action, steps, from, decision))) return 'RACED';
     decided();
     return { connector };
+  }
+
+  /** The policy's history counts: earlier commands of this type, by service and by agent. */
+  private history(
+    agentId: string,
+    command: Record<string, unknown> & { action_id: string; command_type: string },
+  ): Promise<HistoryContext> {
+    return this.d.ledger.history({
+      commandType: command.command_type,
+      service: serviceOf(command),
+      agentId,
+      windowMs: this.d.historyWindowMs,
+      excludeActionId: command.action_id,
+    });
   }
 
   /** Several state-machine edges and the decision in one ledger write, then announced. */

@@ -481,7 +481,7 @@ describe.each(backends)('$name ledger', ({ name, open }) => {
         if (status) await s.ledger.transition(a.agentId, a.actionId, status, {});
         return a;
       };
-      await make({ agentId: 'a1' });
+      const current = await make({ agentId: 'a1' });
       await make({ agentId: 'a1' }, 'BLOCKED');
       await make({ agentId: 'a1' }, 'NEEDS_APPROVAL');
       await make({ agentId: 'a1' }, 'SUCCESS');
@@ -525,6 +525,16 @@ describe.each(backends)('$name ledger', ({ name, open }) => {
           windowMs: hour,
         }),
       ).toEqual({ service: { attempts_1h: 0, denials_1h: 0 }, agent: { attempts_1h: 0, denials_1h: 0 } });
+      // The action being evaluated is left out of its own history.
+      expect(
+        await s.ledger.history({
+          commandType: 'CONNECT_INTEGRATION',
+          service: 'shopify',
+          agentId: 'a1',
+          windowMs: hour,
+          excludeActionId: current.actionId,
+        }),
+      ).toEqual({ service: { attempts_1h: 4, denials_1h: 3 }, agent: { attempts_1h: 3, denials_1h: 2 } });
     });
 
     it('listActions is newest first, filters by status and agent, and honours the limit', async () => {

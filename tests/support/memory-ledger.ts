@@ -181,11 +181,15 @@ export class MemoryLedger implements Ledger {
     service?: string;
     agentId: string;
     windowMs: number;
+    excludeActionId?: string;
   }): Promise<HistoryContext> {
     this.check();
     const since = this.now().getTime() - q.windowMs;
     const recent = [...this.rows.values()].filter(
-      (r) => r.record.commandType === q.commandType && Date.parse(r.record.createdAt) >= since,
+      (r) =>
+        r.record.commandType === q.commandType &&
+        Date.parse(r.record.createdAt) >= since &&
+        !(r.record.agentId === q.agentId && r.record.actionId === q.excludeActionId),
     );
     const denied = (r: Row): boolean => r.record.status === 'BLOCKED' || r.record.status === 'REJECTED';
     const ofService = recent.filter(
