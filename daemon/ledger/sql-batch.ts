@@ -93,26 +93,27 @@ export const BATCH_SQL = {
       from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[])
         as i(agent_id, action_id, action, risk, reasons, alert, revision, explanation, micros)`,
 
-  /** $1 type[], $2 service[] (nulls), $3 agent[], $4 window ms[], $5 denial statuses, $6 idx[], $7 excluded action_id[] (nulls) */
+  /**
+   * $1 type[], $2 service[] (nulls), $3 agent[], $4 window ms[], $5 denial statuses, $6 idx[],
+   * $7 excluded action_id[] (nulls). One index range scan per count, attempts and denials together.
+   */
   histories: `select i.idx,
-      (select count(*)::int from actions
-        where i.service is not null and command_type = i.command_type
-          and (command -> 'params' ->> 'service') = i.service
-          and created_at >= now() - (i.window_ms * interval '1 millisecond')
-          and (i.exclude is null or not (agent_id = i.agent_id and action_id = i.exclude))) as service_attempts,
-      (select count(*)::int from actions
-        where i.service is not null and command_type = i.command_type
-          and (command -> 'params' ->> 'service') = i.service and status = any($5::text[])
-          and created_at >= now() - (i.window_ms * interval '1 millisecond')
-          and (i.exclude is null or not (agent_id = i.agent_id and action_id = i.exclude))) as service_denials,
-      (select count(*)::int from actions
-        where agent_id = i.agent_id and command_type = i.command_type
-          and created_at >= now() - (i.window_ms * interval '1 millisecond')
-          and (i.exclude is null or action_id <> i.exclude)) as agent_attempts,
-      (select count(*)::int from actions
-        where agent_id = i.agent_id and command_type = i.command_type and status = any($5::text[])
-          and created_at >= now() - (i.window_ms * interval '1 millisecond')
-          and (i.exclude is null or action_id <> i.exclude)) as agent_denials
+      coalesce(svc.attempts, 0) as service_attempts, coalesce(svc.denials, 0) as service_denials,
+      agt.attempts as agent_attempts, agt.denials as agent_denials
     from unnest($1::text[], $2::text[], $3::text[], $4::double precision[], $6::int[], $7::text[])
-      as i(command_type, service, agent_id, window_ms, idx, exclude)`,
+      as i(command_type, service, agent_id, window_ms, idx, exclude)
+    left join lateral (
+      select count(*)::int as attempts, (count(*) filter (where status = any($5::text[])))::int as denials
+        from actions
+       where command_type = i.command_type and (command -> 'params' ->> 'service') = i.service
+         and created_at >= now() - (i.window_ms * interval '1 millisecond')
+         and (i.exclude is null or not (agent_id = i.agent_id and action_id = i.exclude))
+    ) svc on i.service is not null
+    cross join lateral (
+      select count(*)::int as attempts, (count(*) filter (where status = any($5::text[])))::int as denials
+        from actions
+       where agent_id = i.agent_id and command_type = i.command_type
+         and created_at >= now() - (i.window_ms * interval '1 millisecond')
+         and (i.exclude is null or action_id <> i.exclude)
+    ) agt`,
 } as const;

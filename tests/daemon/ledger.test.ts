@@ -525,6 +525,23 @@ describe.each(backends)('$name ledger', ({ name, open }) => {
           windowMs: hour,
         }),
       ).toEqual({ service: { attempts_1h: 0, denials_1h: 0 }, agent: { attempts_1h: 0, denials_1h: 0 } });
+      // Concurrent calls are answered by one batched statement; they must agree with single calls.
+      const queries = [
+        { commandType: 'CONNECT_INTEGRATION', service: 'shopify', agentId: 'a1', windowMs: hour },
+        { commandType: 'CONNECT_INTEGRATION', agentId: 'a2', windowMs: hour },
+        { commandType: 'CONNECT_INTEGRATION', service: 'gmail', agentId: 'a2', windowMs: hour },
+        {
+          commandType: 'CONNECT_INTEGRATION',
+          service: 'shopify',
+          agentId: 'a1',
+          windowMs: hour,
+          excludeActionId: current.actionId,
+        },
+      ];
+      const batched = await Promise.all(queries.map((q) => s.ledger.history(q)));
+      const single: unknown[] = [];
+      for (const q of queries) single.push(await s.ledger.history(q));
+      expect(batched).toEqual(single);
       // The action being evaluated is left out of its own history.
       expect(
         await s.ledger.history({
