@@ -6,6 +6,7 @@ import { BuiltinError } from '../errors.ts';
 import { compare, isNumber, objSize, RegoSet, type TypeName, typeName, type Value } from '../value.ts';
 import { type Dec, decAdd, decMul, fromDec, isIntegral, toBig, toDec } from './numbers-exact.ts';
 import { argOneOf, type BuiltinRegistry } from './registry.ts';
+import { runeCount } from './strings-go.ts';
 
 /** Elements of an array or set operand; OPA words this error `one of {set, array}`. */
 function elements(args: Value[], order: readonly TypeName[] = ['set', 'array']): [Value[], Value] {
@@ -24,20 +25,6 @@ function elementError(collection: Value, got: Value): never {
 
 function numbers(collection: Value, xs: Value[]): (number | bigint)[] {
   return xs.map((x) => (isNumber(x) ? x : elementError(collection, x)));
-}
-
-function countCodePoints(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    // A high surrogate followed by a low surrogate is one code point.
-    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-      const d = s.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) i++;
-    }
-    n++;
-  }
-  return n;
 }
 
 function sum(xs: (number | bigint)[]): number | bigint {
@@ -76,7 +63,7 @@ function product(xs: (number | bigint)[]): number | bigint {
 export function register(r: BuiltinRegistry): void {
   r.def('count', 1, 'aggregates', (args) => {
     const v = argOneOf(args, 0, ['array', 'object', 'set', 'string']);
-    if (typeof v === 'string') return countCodePoints(v);
+    if (typeof v === 'string') return runeCount(v);
     if (Array.isArray(v)) return v.length;
     if (v instanceof RegoSet) return v.size;
     return objSize(v as Parameters<typeof objSize>[0]);

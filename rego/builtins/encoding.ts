@@ -2,7 +2,6 @@
  * Encoding builtins: base64, base64url, hex, urlquery, json.{marshal,unmarshal,is_valid},
  * yaml.{marshal,unmarshal,is_valid}. Semantics and messages follow OPA (Go's encoders).
  */
-import { BuiltinError } from '../errors.ts';
 import {
   compareStrings,
   isObject,
@@ -24,7 +23,14 @@ import {
 } from './encoding-go.ts';
 import { goMarshal, goMarshalIndent, isValidJSON, JSONSyntaxError, parseJSON } from './encoding-json.ts';
 import { isValidYAML, parseYAML, stringifyYAML, YAMLError } from './encoding-yaml.ts';
-import { argObject, argString, type BuiltinRegistry, builtinError, typeError } from './registry.ts';
+import {
+  argObject,
+  argString,
+  type BuiltinRegistry,
+  builtinError,
+  operandError,
+  typeError,
+} from './registry.ts';
 
 /** Runs fn, turning decoder errors into builtin errors with their (Go) message. */
 function decoding<T>(fn: () => T): T {
@@ -36,11 +42,6 @@ function decoding<T>(fn: () => T): T {
     }
     throw e;
   }
-}
-
-/** `operand N <message>` as a type error (OPA's builtins.NewOperandErr). */
-function operandError(pos: number, message: string): never {
-  throw new BuiltinError('eval_type_error', `operand ${pos} ${message}`);
 }
 
 function marshalWithOptions(args: Value[]): string {
@@ -118,7 +119,11 @@ function decodeObject(args: Value[]): Value {
   return o;
 }
 
-function base64urlDecode(s: string): string {
+/**
+ * `base64url.decode` on bytes: missing padding is added; errors carry Go's message after
+ * `prefix` (the JWT builtins name the part of the token that failed).
+ */
+export function base64urlBytes(s: string, prefix: string): Uint8Array {
   let padded = s;
   if (!s.endsWith('=')) {
     switch (Buffer.byteLength(s, 'utf8') % 4) {
@@ -131,10 +136,15 @@ function base64urlDecode(s: string): string {
         padded += '=';
         break;
       default:
-        builtinError(`illegal base64url string: ${s}`);
+        builtinError(`${prefix}illegal base64url string: ${s}`);
     }
   }
-  return fromUtf8(decoding(() => base64DecodeGo(padded, true)));
+  try {
+    return base64DecodeGo(padded, true);
+  } catch (e) {
+    if (e instanceof GoDecodeError) builtinError(prefix + e.message);
+    throw e;
+  }
 }
 
 /** Registers this family's builtins. */
@@ -157,7 +167,7 @@ export function register(r: BuiltinRegistry): void {
   });
   r.def('base64url.encode', 1, cat, (a) => base64Encode(argString(a, 0), true, true));
   r.def('base64url.encode_no_pad', 1, cat, (a) => base64Encode(argString(a, 0), true, false));
-  r.def('base64url.decode', 1, cat, (a) => base64urlDecode(argString(a, 0)));
+  r.def('base64url.decode', 1, cat, (a) => fromUtf8(base64urlBytes(argString(a, 0), '')));
 
   r.def('hex.encode', 1, cat, (a) => Buffer.from(argString(a, 0), 'utf8').toString('hex'));
   r.def('hex.decode', 1, cat, (a) => {

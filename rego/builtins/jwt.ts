@@ -26,7 +26,8 @@ import {
   toDouble,
   type Value,
 } from '../value.ts';
-import { base64DecodeGo, fromUtf8, GoDecodeError } from './encoding-go.ts';
+import { fromUtf8 } from './encoding-go.ts';
+import { base64urlBytes } from './encoding.ts';
 import { goMarshal, isValidJSON, JSONSyntaxError, parseJSON } from './encoding-json.ts';
 import {
   bytesEqual,
@@ -65,31 +66,6 @@ function splitToken(jwt: Value): Token {
   const parts = jwt.split('.');
   if (parts.length !== 3) builtinError(`encoded JWT must have 3 sections, found ${parts.length}`);
   return { header: parts[0] as string, payload: parts[1] as string, signature: parts[2] as string };
-}
-
-/** `base64url.decode` on bytes: missing padding is added; errors carry Go's message. */
-function base64urlBytes(s: string, prefix: string): Uint8Array {
-  let padded = s;
-  if (!s.endsWith('=')) {
-    switch (Buffer.byteLength(s, 'utf8') % 4) {
-      case 0:
-        break;
-      case 2:
-        padded += '==';
-        break;
-      case 3:
-        padded += '=';
-        break;
-      default:
-        builtinError(`${prefix}illegal base64url string: ${s}`);
-    }
-  }
-  try {
-    return base64DecodeGo(padded, true);
-  } catch (e) {
-    if (e instanceof GoDecodeError) builtinError(prefix + e.message);
-    throw e;
-  }
 }
 
 /** Parses JSON text that must be an object (OPA's extractJSONObject); `prefix` goes before errors. */

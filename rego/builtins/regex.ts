@@ -11,19 +11,8 @@ import type { Value } from '../value.ts';
 import { globsMatch } from './regex-globs.ts';
 import { compileRegex, compileUncached, LRU, quoteMeta } from './regex-cache.ts';
 import { argString, type BuiltinRegistry, builtinError } from './registry.ts';
-import { goQuote } from './sprintf-gofmt.ts';
+import { cpWidth, goQuote } from './strings-go.ts';
 import { intOperand } from './strings.ts';
-
-/** UTF-16 width of the code point at s[i] (0 at the end). */
-function cpWidth(s: string, i: number): number {
-  if (i >= s.length) return 0;
-  const c = s.charCodeAt(i);
-  if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-    const d = s.charCodeAt(i + 1);
-    if (d >= 0xdc00 && d <= 0xdfff) return 2;
-  }
-  return 1;
-}
 
 function utf8Len(s: string): number {
   let n = 0;

@@ -94,6 +94,11 @@ export function typeError(pos: number, expected: string, got: Value): never {
   throw new BuiltinError('eval_type_error', `operand ${pos} must be ${expected} but got ${typeName(got)}`);
 }
 
+/** Throws OPA's `operand N <message>` type error (builtins.NewOperandErr). */
+export function operandError(pos: number, message: string): never {
+  throw new BuiltinError('eval_type_error', `operand ${pos} ${message}`);
+}
+
 /** Throws an `eval_builtin_error` with the given message. */
 export function builtinError(message: string): never {
   throw new BuiltinError('eval_builtin_error', message);

@@ -20,7 +20,9 @@ import {
   type Value,
 } from '../value.ts';
 import { argArray, argString, type BuiltinRegistry } from './registry.ts';
-import { type GoArg, goQuote, goSprintf } from './sprintf-gofmt.ts';
+import { goSprintf } from './sprintf-gofmt.ts';
+import type { GoArg } from './sprintf-printer.ts';
+import { goQuote } from './strings-go.ts';
 
 const INT64_MAX = (1n << 63n) - 1n;
 const INT64_MIN = -(1n << 63n);

@@ -19,6 +19,7 @@ import {
   builtinError,
   typeError,
 } from './registry.ts';
+import { cpWidth } from './strings-go.ts';
 import { renderTemplate } from './strings-template.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -54,17 +55,6 @@ function runeLen(s: string): number {
   let n = 0;
   for (const _ of s) n++;
   return n;
-}
-
-/** UTF-16 width of the code point starting at s[i] (0 at the end). */
-function cpWidth(s: string, i: number): number {
-  if (i >= s.length) return 0;
-  const c = s.charCodeAt(i);
-  if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-    const d = s.charCodeAt(i + 1);
-    if (d >= 0xdc00 && d <= 0xdfff) return 2;
-  }
-  return 1;
 }
 
 /** Strings of an array or set operand (string elements only), or a single string. */

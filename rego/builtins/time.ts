@@ -7,18 +7,9 @@
 import { BuiltinError } from '../errors.ts';
 import { isInteger, normNum, type Value } from '../value.ts';
 import { argString, type BuiltinContext, type BuiltinRegistry, builtinError, typeError } from './registry.ts';
-import {
-  type Civil,
-  civilFromLocal,
-  daysFromCivil,
-  daysIn,
-  formatLayout,
-  goTimeQuote,
-  LONG_DAYS,
-  NAMED_LAYOUTS,
-  parseLayout,
-  TimeParseError,
-} from './time-layout.ts';
+import { type Civil, civilFromLocal, daysFromCivil, daysIn } from './time-civil.ts';
+import { formatLayout, LONG_DAYS, NAMED_LAYOUTS } from './time-layout.ts';
+import { goTimeQuote, parseLayout, TimeParseError } from './time-parse.ts';
 
 const NS = 1_000_000_000n;
 const MIN_NS = -(2n ** 63n);

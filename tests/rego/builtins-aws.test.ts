@@ -5,39 +5,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import { register as aws } from '../../rego/builtins/aws.ts';
-import { type BuiltinContext, BuiltinRegistry } from '../../rego/builtins/registry.ts';
-import { BuiltinError } from '../../rego/errors.ts';
 import { compile } from '../../rego/index.ts';
-import { equal, fromJSON, toRegoString, type Value } from '../../rego/value.ts';
+import { fromJSON, toRegoString, type Value } from '../../rego/value.ts';
+import { expectJSON, expectThrows, familyRegistry, newCtx } from '../support/builtin-harness.ts';
 
-const r = new BuiltinRegistry();
-aws(r);
-const ctx: BuiltinContext = { nowNs: 0n, cache: new Map(), print() {} };
+const r = familyRegistry(aws);
+const ctx = newCtx();
 
 function sign(req: Value, config: Value, ns: Value = 1451311705000000000n): Value | undefined {
   return r.get('providers.aws.sign_req')?.fn([req, config, ns], ctx);
-}
-
-function expectValue(got: Value | undefined, want: unknown): void {
-  const w = fromJSON(want);
-  expect(got === undefined ? 'undefined' : toRegoString(got)).toBe(toRegoString(w));
-  expect(equal(got as Value, w)).toBe(true);
-}
-
-function expectError(
-  fn: () => unknown,
-  kind: 'eval_type_error' | 'eval_builtin_error',
-  message: string,
-): void {
-  let err: unknown;
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  expect(err).toBeInstanceOf(BuiltinError);
-  expect((err as BuiltinError).kind).toBe(kind);
-  expect((err as BuiltinError).message).toBe(message);
 }
 
 const CONFIG = {
@@ -56,7 +32,7 @@ const RAW_BODY = '{"example": {1, 2, 3, 4}}';
 
 describe('providers.aws.sign_req (OPA conformance: providers-aws/aws-sign_req.yaml)', () => {
   it('no body', () =>
-    expectValue(sign(fromJSON({ method: 'get', url: 'http://example.com' }), config()), {
+    expectJSON(sign(fromJSON({ method: 'get', url: 'http://example.com' }), config()), {
       headers: {
         Authorization: `${CRED},SignedHeaders=host;x-amz-content-sha256;x-amz-date,Signature=0047a7016c81e5c7f29cd522f97e911e04fc472fced0aee7916cbc287ad6c8e3`,
         host: 'example.com',
@@ -68,7 +44,7 @@ describe('providers.aws.sign_req (OPA conformance: providers-aws/aws-sign_req.ya
     }));
 
   it('with headers, no body', () =>
-    expectValue(
+    expectJSON(
       sign(fromJSON({ method: 'get', url: 'http://example.com', headers: { foo: 'bar' } }), config()),
       {
         headers: {
@@ -84,7 +60,7 @@ describe('providers.aws.sign_req (OPA conformance: providers-aws/aws-sign_req.ya
     ));
 
   it('session token', () =>
-    expectValue(
+    expectJSON(
       sign(
         fromJSON({ method: 'get', url: 'http://example.com' }),
         config({ aws_session_token: 'MYAWSSECURITYTOKENGOESHERE' }),
@@ -218,54 +194,54 @@ describe('providers.aws.sign_req details', () => {
   });
 
   it('errors worded as OPA', () => {
-    expectError(() => sign(1, config()), 'eval_type_error', 'operand 1 must be object but got number');
-    expectError(() => sign(req({}), 'x'), 'eval_type_error', 'operand 1 must be object but got string');
-    expectError(
+    expectThrows(() => sign(1, config()), 'eval_type_error', 'operand 1 must be object but got number');
+    expectThrows(() => sign(req({}), 'x'), 'eval_type_error', 'operand 1 must be object but got string');
+    expectThrows(
       () => sign(req({}), fromJSON({ aws_access_key: 'a', aws_secret_access_key: 'b' })),
       'eval_type_error',
       'operand 2 missing required AWS config parameters(s): {"aws_region", "aws_service"}',
     );
-    expectError(
+    expectThrows(
       () => sign(req({}), config({ aws_region: 1 })),
       'eval_type_error',
       'operand 2 invalid values for required AWS config parameters(s): {"aws_region"}',
     );
-    expectError(
+    expectThrows(
       () => sign(req({}), config(), 'x'),
       'eval_type_error',
       'operand 1 must be number but got string',
     );
-    expectError(
+    expectThrows(
       () => sign(req({}), config(), 1.5),
       'eval_type_error',
       'operand 3 could not convert time_ns value into a unix timestamp',
     );
-    expectError(
+    expectThrows(
       () => sign(req({}), config(), 2n ** 63n),
       'eval_type_error',
       'operand 3 could not convert time_ns value into a unix timestamp',
     );
-    expectError(
+    expectThrows(
       () => sign(req({ bogus: 1 }), config()),
       'eval_type_error',
       'operand 1 invalid request parameters(s): {"bogus"}',
     );
-    expectError(
+    expectThrows(
       () => sign(fromJSON({ url: 'http://x' }), config()),
       'eval_type_error',
       'operand 1 missing required request parameters(s): {"method"}',
     );
-    expectError(
+    expectThrows(
       () => sign(req({ headers: [] }), config()),
       'eval_type_error',
       'operand 0 must be object but got array',
     );
-    expectError(
+    expectThrows(
       () => sign(fromJSON({ method: 1, url: 2 }), config()),
       'eval_type_error',
       'operand 1 invalid values for required request parameters(s): {"method", "url"}',
     );
-    expectError(
+    expectThrows(
       () => sign(req({}), config({ disable_payload_signing: 'yes' })),
       'eval_type_error',
       "operand 2 invalid value for 'disable_payload_signing' in AWS config",
@@ -274,7 +250,7 @@ describe('providers.aws.sign_req details', () => {
 
   it("URL errors are Go's url.Parse errors", () => {
     const bad = (url: string, message: string) =>
-      expectError(() => sign(fromJSON({ method: 'GET', url }), config()), 'eval_builtin_error', message);
+      expectThrows(() => sign(fromJSON({ method: 'GET', url }), config()), 'eval_builtin_error', message);
     bad('http://[::1/x', `parse "http://[::1/x": missing ']' in host`);
     bad('http://host:port/', `parse "http://host:port/": invalid port ":port" after host`);
     bad('http://h/%zz', `parse "http://h/%zz": invalid URL escape "%zz"`);

@@ -1,31 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createDefaultRegistry } from '../../rego/builtins/index.ts';
-import type { BuiltinContext } from '../../rego/builtins/registry.ts';
-import { BuiltinError } from '../../rego/errors.ts';
-import type { Value } from '../../rego/value.ts';
+import { fixedClockHarness } from '../support/builtin-harness.ts';
 
-const registry = createDefaultRegistry();
-const ctx: BuiltinContext = { nowNs: 1_700_000_000_000_000_000n, cache: new Map(), print() {} };
-
-/** Calls a builtin by name with Values. */
-function call(name: string, ...args: Value[]): Value | undefined {
-  const b = registry.get(name);
-  if (!b) throw new Error(`builtin ${name} is not registered`);
-  return b.fn(args, ctx);
-}
-
-/** Asserts the builtin fails with this kind and exact message. */
-function expectError(kind: BuiltinError['kind'], message: string, name: string, ...args: Value[]): void {
-  let err: unknown;
-  try {
-    call(name, ...args);
-  } catch (e) {
-    err = e;
-  }
-  expect(err).toBeInstanceOf(BuiltinError);
-  const e = err as BuiltinError;
-  expect({ kind: e.kind, message: e.message }).toEqual({ kind, message });
-}
+const { call, expectError } = fixedClockHarness();
 
 describe('hashes', () => {
   it.each([

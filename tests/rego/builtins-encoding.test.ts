@@ -1,42 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { createDefaultRegistry } from '../../rego/builtins/index.ts';
-import type { BuiltinContext } from '../../rego/builtins/registry.ts';
 import { BuiltinError } from '../../rego/errors.ts';
-import { canonical, fromJSON, RegoObject, RegoSet, type Value } from '../../rego/value.ts';
+import { fromJSON, RegoObject, RegoSet, type Value } from '../../rego/value.ts';
+import { BUILTIN, expectCanonical, fixedClockHarness, TYPE } from '../support/builtin-harness.ts';
 
-const registry = createDefaultRegistry();
-const ctx: BuiltinContext = { nowNs: 1_700_000_000_000_000_000n, cache: new Map(), print() {} };
-
-/** Calls a builtin by name with Values. */
-function call(name: string, ...args: Value[]): Value | undefined {
-  const b = registry.get(name);
-  if (!b) throw new Error(`builtin ${name} is not registered`);
-  return b.fn(args, ctx);
-}
+const { call, expectError } = fixedClockHarness();
 
 /** A JS literal as a Value (null-prototype objects). */
 const v = (x: unknown): Value => fromJSON(x);
-
-/** Rego equality of result and expectation (sets and objects unordered). */
-function expectValue(actual: Value | undefined, expected: Value): void {
-  expect(actual === undefined ? 'undefined' : canonical(actual)).toBe(canonical(expected));
-}
-
-/** Asserts the builtin fails with this kind and exact message. */
-function expectError(kind: BuiltinError['kind'], message: string, name: string, ...args: Value[]): void {
-  let err: unknown;
-  try {
-    call(name, ...args);
-  } catch (e) {
-    err = e;
-  }
-  expect(err).toBeInstanceOf(BuiltinError);
-  const e = err as BuiltinError;
-  expect({ kind: e.kind, message: e.message }).toEqual({ kind, message });
-}
-
-const TYPE = 'eval_type_error';
-const BUILTIN = 'eval_builtin_error';
 
 describe('base64', () => {
   it.each([
@@ -156,11 +126,11 @@ describe('urlquery', () => {
   });
 
   it('decode_object', () => {
-    expectValue(
+    expectCanonical(
       call('urlquery.decode_object', 'a=1&b=x+y&a=2&c&=e'),
       v({ a: ['1', '2'], b: ['x y'], c: [''], '': ['e'] }),
     );
-    expectValue(call('urlquery.decode_object', ''), v({}));
+    expectCanonical(call('urlquery.decode_object', ''), v({}));
     expectError(BUILTIN, 'invalid semicolon separator in query', 'urlquery.decode_object', 'a=1;b=2');
     expectError(BUILTIN, 'invalid URL escape "%g"', 'urlquery.decode_object', 'a=%g');
   });
@@ -241,7 +211,7 @@ describe('json.unmarshal / json.is_valid', () => {
       'json.unmarshal',
       '{"a": 12345678901234567890, "b": 1e20, "c": 1.5e2, "d": 0.1, "e": [true, null]}',
     );
-    expectValue(r, v({ a: 12345678901234567890n, b: 10n ** 20n, c: 150, d: 0.1, e: [true, null] }));
+    expectCanonical(r, v({ a: 12345678901234567890n, b: 10n ** 20n, c: 150, d: 0.1, e: [true, null] }));
     expect(typeof (r as Record<string, Value>).a).toBe('bigint');
     expect(call('json.unmarshal', '9007199254740993')).toBe(9007199254740993n);
     expect(call('json.unmarshal', '-0')).toBe(0);
@@ -296,7 +266,7 @@ describe('yaml', () => {
   it('round-trips (conformance jsonbuiltins/yaml round-trip)', () => {
     const text = call('yaml.marshal', v([{ foo: new RegoSet([1, 2, 3]) }]));
     expect(text).toBe('- foo:\n  - 1\n  - 2\n  - 3\n');
-    expectValue(call('yaml.unmarshal', text as string), v([{ foo: [1, 2, 3] }]));
+    expectCanonical(call('yaml.unmarshal', text as string), v([{ foo: [1, 2, 3] }]));
   });
 
   it('marshals like go-yaml v2', () => {
@@ -346,7 +316,7 @@ describe('yaml', () => {
       'yaml.unmarshal',
       'a: yes\nb: off\nc: 0777\nd: 2001-12-14\ne: 1:30\nf: ~\ng: !!binary aGVsbG8=\n1: int key\ntrue: bool key\nbig: 123456789012345678901234\n',
     );
-    expectValue(
+    expectCanonical(
       r,
       v({
         a: true,
@@ -364,8 +334,8 @@ describe('yaml', () => {
   });
 
   it('uses the first document, last duplicate key wins, empty is null', () => {
-    expectValue(call('yaml.unmarshal', 'a: 1\n---\nb: 2\n'), v({ a: 1 }));
-    expectValue(call('yaml.unmarshal', 'a: 1\na: 2\n'), v({ a: 2 }));
+    expectCanonical(call('yaml.unmarshal', 'a: 1\n---\nb: 2\n'), v({ a: 1 }));
+    expectCanonical(call('yaml.unmarshal', 'a: 1\na: 2\n'), v({ a: 2 }));
     expect(call('yaml.unmarshal', '')).toBeNull();
   });
 

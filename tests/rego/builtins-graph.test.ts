@@ -13,13 +13,10 @@ import { register as graph } from '../../rego/builtins/graph.ts';
 import { createDefaultRegistry } from '../../rego/builtins/index.ts';
 import { register as jsonschema } from '../../rego/builtins/jsonschema.ts';
 import { register as jwt } from '../../rego/builtins/jwt.ts';
-import { type BuiltinContext, BuiltinRegistry } from '../../rego/builtins/registry.ts';
 import { BuiltinError, RegoError } from '../../rego/errors.ts';
-import { compile } from '../../rego/index.ts';
 import {
   canonical,
   compare,
-  equal,
   fromJSON,
   isObject,
   makeObject,
@@ -27,28 +24,18 @@ import {
   RegoObject,
   RegoSet,
   toJSON,
-  toRegoString,
   type Value,
 } from '../../rego/value.ts';
+import { callBuiltin, evalPolicyX, expectValue, familyRegistry, newCtx } from '../support/builtin-harness.ts';
 
-const r = new BuiltinRegistry();
-graph(r);
-const ctx: BuiltinContext = { nowNs: 0n, cache: new Map(), print() {} };
-
-function call(name: string, args: Value[]): Value | undefined {
-  const b = r.get(name);
-  if (!b) throw new Error(`no builtin ${name}`);
-  return b.fn(args, ctx);
-}
+const r = familyRegistry(graph);
+const ctx = newCtx();
+const call = (name: string, args: Value[]): Value | undefined => callBuiltin(r, name, args, ctx);
 
 /** Evaluates `data.p.x` of a module with the default builtins plus this family. */
 const full = createDefaultRegistry();
 graph(full);
-function evalRego(body: string, input?: unknown): Value | undefined {
-  const policy = compile([{ name: 'test.rego', text: `package p\n${body}` }], { registry: full });
-  const rows = policy.query('x = data.p.x', { input, strictBuiltinErrors: true });
-  return rows[0]?.x;
-}
+const evalRego = (body: string, input?: unknown): Value | undefined => evalPolicyX(full, body, { input });
 
 /** Sets of paths compared as OPA's runner does: as sorted JSON arrays. */
 function asSorted(v: Value | undefined): string {
@@ -59,11 +46,6 @@ function asSorted(v: Value | undefined): string {
 
 const s = (...xs: Value[]): RegoSet => new RegoSet(xs);
 
-/** Rego equality (sets compare regardless of insertion order). */
-function expectValue(got: Value | undefined, want: Value): void {
-  expect(got === undefined ? 'undefined' : toRegoString(got)).toBe(toRegoString(want));
-  expect(equal(got as Value, want)).toBe(true);
-}
 const o = (entries: Record<string, Value>): Value => makeObject(Object.entries(entries));
 
 describe('graph.reachable (conformance reachable/)', () => {
@@ -247,10 +229,7 @@ describe('graph.reachable_paths (conformance reachable/test-reachable-paths-*.ya
 });
 
 describe('property: graph, jwt and jsonschema builtins return a Value or throw BuiltinError', () => {
-  const family = new BuiltinRegistry();
-  graph(family);
-  jwt(family);
-  jsonschema(family);
+  const family = familyRegistry(graph, jwt, jsonschema);
 
   const isValue = (x: unknown): boolean => {
     if (x === null || typeof x === 'boolean' || typeof x === 'string' || typeof x === 'bigint') return true;

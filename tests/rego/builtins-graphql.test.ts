@@ -7,55 +7,37 @@
 import { describe, expect, it } from 'vitest';
 import { register as graphql } from '../../rego/builtins/graphql.ts';
 import { createDefaultRegistry } from '../../rego/builtins/index.ts';
-import { type BuiltinContext, BuiltinRegistry } from '../../rego/builtins/registry.ts';
-import { BuiltinError } from '../../rego/errors.ts';
-import { compile } from '../../rego/index.ts';
-import { equal, fromJSON, isObject, objGet, toJSON, toRegoString, type Value } from '../../rego/value.ts';
+import { equal, fromJSON, isObject, objGet, toJSON, type Value } from '../../rego/value.ts';
+import {
+  callBuiltin,
+  evalPolicyX,
+  expectJSON,
+  expectThrows,
+  familyRegistry,
+  newCtx,
+} from '../support/builtin-harness.ts';
 
-const r = new BuiltinRegistry();
-graphql(r);
-const ctx: BuiltinContext = { nowNs: 0n, cache: new Map(), print() {} };
+const r = familyRegistry(graphql);
+const ctx = newCtx();
 
-function call(name: string, ...args: unknown[]): Value | undefined {
-  const b = r.get(name);
-  if (!b) throw new Error(`no builtin ${name}`);
-  return b.fn(
+/** Calls a builtin with JS literals as its arguments. */
+const call = (name: string, ...args: unknown[]): Value | undefined =>
+  callBuiltin(
+    r,
+    name,
     args.map((a) => fromJSON(a)),
     ctx,
   );
-}
 
 /** The builtin's result as plain JSON, for `toMatchObject` and friends. */
 const json = (name: string, ...args: unknown[]): unknown => toJSON(call(name, ...args) as Value);
-
-function expectValue(got: Value | undefined, want: unknown): void {
-  const w = fromJSON(want);
-  expect(got === undefined ? 'undefined' : toRegoString(got)).toBe(toRegoString(w));
-  expect(equal(got as Value, w)).toBe(true);
-}
-
-function expectError(
-  fn: () => unknown,
-  kind: 'eval_type_error' | 'eval_builtin_error',
-  message: string,
-): void {
-  let err: unknown;
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  expect(err).toBeInstanceOf(BuiltinError);
-  expect((err as BuiltinError).kind).toBe(kind);
-  expect((err as BuiltinError).message).toBe(message);
-}
 
 /** A field selection as gqlparser shows it. */
 const field = (name: string, extra: Record<string, unknown> = {}) => ({ Alias: name, Name: name, ...extra });
 
 describe('graphql.parse_query', () => {
   it('returns gqlparser’s AST without nulls, empties and positions', () => {
-    expectValue(call('graphql.parse_query', '{hero {name}}'), {
+    expectJSON(call('graphql.parse_query', '{hero {name}}'), {
       Operations: [
         { Name: '', Operation: 'query', SelectionSet: [{ ...field('hero'), SelectionSet: [field('name')] }] },
       ],
@@ -117,35 +99,32 @@ describe('graphql.parse_query', () => {
   });
 
   it('shows variable definitions, with their types', () => {
-    expectValue(
-      call('graphql.parse_query', 'query ($string: String, $arr: [Arr], $notnull: [Arr!]!) { f }'),
-      {
-        Operations: [
-          {
-            Name: '',
-            Operation: 'query',
-            SelectionSet: [field('f')],
-            VariableDefinitions: [
-              { Type: { NamedType: 'String', NonNull: false }, Used: false, Variable: 'string' },
-              {
-                Type: { Elem: { NamedType: 'Arr', NonNull: false }, NamedType: '', NonNull: false },
-                Used: false,
-                Variable: 'arr',
-              },
-              {
-                Type: { Elem: { NamedType: 'Arr', NonNull: true }, NamedType: '', NonNull: true },
-                Used: false,
-                Variable: 'notnull',
-              },
-            ],
-          },
-        ],
-      },
-    );
+    expectJSON(call('graphql.parse_query', 'query ($string: String, $arr: [Arr], $notnull: [Arr!]!) { f }'), {
+      Operations: [
+        {
+          Name: '',
+          Operation: 'query',
+          SelectionSet: [field('f')],
+          VariableDefinitions: [
+            { Type: { NamedType: 'String', NonNull: false }, Used: false, Variable: 'string' },
+            {
+              Type: { Elem: { NamedType: 'Arr', NonNull: false }, NamedType: '', NonNull: false },
+              Used: false,
+              Variable: 'arr',
+            },
+            {
+              Type: { Elem: { NamedType: 'Arr', NonNull: true }, NamedType: '', NonNull: true },
+              Used: false,
+              Variable: 'notnull',
+            },
+          ],
+        },
+      ],
+    });
   });
 
   it('shows fragments, spreads, inline fragments and directives', () => {
-    expectValue(
+    expectJSON(
       call(
         'graphql.parse_query',
         'query Foo($flag: Boolean!) { ...Bar ... on Query @skip(if: $flag) { x } } fragment Bar on Query { bar @include(if: $flag) }',
@@ -196,7 +175,7 @@ describe('graphql.parse_query', () => {
   });
 
   it('accepts fragment variables (singular `VariableDefinition`) and keywords as names', () => {
-    expectValue(call('graphql.parse_query', 'fragment a($v: Boolean = false) on t { f(v: $v) }'), {
+    expectJSON(call('graphql.parse_query', 'fragment a($v: Boolean = false) on t { f(v: $v) }'), {
       Fragments: [
         {
           Name: 'a',
@@ -271,8 +250,8 @@ describe('graphql.parse_query', () => {
   });
 
   it('returns an empty object for an empty document', () => {
-    expectValue(call('graphql.parse_query', ''), {});
-    expectValue(call('graphql.parse_query', '  # only a comment\n'), {});
+    expectJSON(call('graphql.parse_query', ''), {});
+    expectJSON(call('graphql.parse_query', '  # only a comment\n'), {});
   });
 
   it.each([
@@ -302,11 +281,11 @@ describe('graphql.parse_query', () => {
     ['"desc" query { a }', 'Unexpected String "desc" in GraphQL string at location 1:2'],
     ['{ a(x: "unterminated) }', 'Unexpected <Invalid> in GraphQL string at location 1:24'],
   ])('reports syntax errors as OPA does: %j', (query, message) => {
-    expectError(() => call('graphql.parse_query', query), 'eval_builtin_error', message);
+    expectThrows(() => call('graphql.parse_query', query), 'eval_builtin_error', message);
   });
 
   it('takes a string', () => {
-    expectError(
+    expectThrows(
       () => call('graphql.parse_query', 1),
       'eval_type_error',
       'operand 1 must be string but got number',
@@ -316,7 +295,7 @@ describe('graphql.parse_query', () => {
 
 describe('graphql.parse_schema', () => {
   it('returns gqlparser’s schema AST', () => {
-    expectValue(
+    expectJSON(
       call('graphql.parse_schema', '"Description" type Hello { world(flag: Boolean = true): String }'),
       {
         Definitions: [
@@ -347,7 +326,7 @@ describe('graphql.parse_schema', () => {
   });
 
   it('separates definitions, extensions, schema definitions and directives', () => {
-    expectValue(
+    expectJSON(
       call(
         'graphql.parse_schema',
         `schema { query: Query }
@@ -429,7 +408,7 @@ describe('graphql.parse_schema', () => {
     ['"""\r', 'Unexpected <Invalid> in GraphQL string at location 2:1'],
     ['query Q { a }', 'Unexpected Name "query" in GraphQL string at location 1:1'],
   ])('reports syntax errors as OPA does: %j', (schema, message) => {
-    expectError(() => call('graphql.parse_schema', schema), 'eval_builtin_error', message);
+    expectThrows(() => call('graphql.parse_schema', schema), 'eval_builtin_error', message);
   });
 });
 
@@ -580,7 +559,7 @@ describe('graphql.is_valid', () => {
 describe('graphql.parse and graphql.parse_and_verify', () => {
   it('return both ASTs for a valid query', () => {
     const [q, s] = call('graphql.parse', '{ entity { ... on User { id } } }', FEDERATED) as Value[];
-    expectValue(q, {
+    expectJSON(q, {
       Operations: [
         {
           Name: '',
@@ -604,27 +583,27 @@ describe('graphql.parse and graphql.parse_and_verify', () => {
   it('round-trip ASTs given as objects', () => {
     const schema = call('graphql.parse_schema', 'type Query { employeeByID(id: String): Int }') as Value;
     const query = call('graphql.parse_query', 'query { employeeByID(id: "alice") }') as Value;
-    expectValue(call('graphql.parse', query, schema), [query, schema]);
-    expectValue(call('graphql.parse_and_verify', query, schema), [true, query, schema]);
+    expectJSON(call('graphql.parse', query, schema), [query, schema]);
+    expectJSON(call('graphql.parse_and_verify', query, schema), [true, query, schema]);
   });
 
   it('graphql.parse reports the first validation error with OPA’s wording', () => {
-    expectError(
+    expectThrows(
       () => call('graphql.parse', MISSING_ARG, ACTIONS),
       'eval_builtin_error',
       'Field "myAction" argument "myEnum" of type "Locale!" is required, but it was not provided in GraphQL query string at location 4:5',
     );
-    expectError(
+    expectThrows(
       () => call('graphql.parse', '{ a }', 'type Query { a: Foo }'),
       'eval_builtin_error',
       'Error in gqlparser SchemaDocument to Schema conversion: input:1:17: Undefined type Foo.',
     );
-    expectError(
+    expectThrows(
       () => call('graphql.parse', { Operations: [{ Name: 5 }] }, 'type Query { a: Int }'),
       'eval_builtin_error',
       'json: cannot unmarshal number into Go struct field OperationDefinition.Name of type string',
     );
-    expectError(
+    expectThrows(
       () => call('graphql.parse', 1, 'type Query { a: Int }'),
       'eval_type_error',
       'operand 1 must be one of {string, object} but got number',
@@ -632,18 +611,15 @@ describe('graphql.parse and graphql.parse_and_verify', () => {
   });
 
   it('graphql.parse_and_verify returns [false, {}, {}] instead', () => {
-    expectValue(call('graphql.parse_and_verify', MISSING_ARG, ACTIONS), [false, {}, {}]);
-    expectValue(call('graphql.parse_and_verify', '{', ACTIONS), [false, {}, {}]);
-    expectValue(call('graphql.parse_and_verify', 1, ACTIONS), [false, {}, {}]);
+    expectJSON(call('graphql.parse_and_verify', MISSING_ARG, ACTIONS), [false, {}, {}]);
+    expectJSON(call('graphql.parse_and_verify', '{', ACTIONS), [false, {}, {}]);
+    expectJSON(call('graphql.parse_and_verify', 1, ACTIONS), [false, {}, {}]);
   });
 });
 
 describe('in policies', () => {
   const registry = createDefaultRegistry();
-  const evalRego = (body: string): Value | undefined => {
-    const policy = compile([{ name: 'test.rego', text: `package p\n${body}` }], { registry });
-    return policy.query('x = data.p.x', { strictBuiltinErrors: true })[0]?.x;
-  };
+  const evalRego = (body: string): Value | undefined => evalPolicyX(registry, body);
 
   it('replaces the unsupported placeholders in the default registry', () => {
     expect(registry.get('graphql.parse')?.unsupported).toBeUndefined();

@@ -1,39 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { createDefaultRegistry } from '../../rego/builtins/index.ts';
-import type { BuiltinContext } from '../../rego/builtins/registry.ts';
-import { BuiltinError } from '../../rego/errors.ts';
-import { canonical, fromJSON, RegoSet, type Value } from '../../rego/value.ts';
+import { fromJSON, RegoSet, type Value } from '../../rego/value.ts';
+import { expectCanonical, fixedClockHarness } from '../support/builtin-harness.ts';
 
-const registry = createDefaultRegistry();
-const ctx: BuiltinContext = { nowNs: 1_700_000_000_000_000_000n, cache: new Map(), print() {} };
-
-/** Calls a builtin by name with Values. */
-function call(name: string, ...args: Value[]): Value | undefined {
-  const b = registry.get(name);
-  if (!b) throw new Error(`builtin ${name} is not registered`);
-  return b.fn(args, ctx);
-}
+const { call, expectError } = fixedClockHarness();
 
 /** A JS literal as a Value (null-prototype objects). */
 const v = (x: unknown): Value => fromJSON(x);
-
-/** Rego equality of result and expectation (sets and objects unordered). */
-function expectValue(actual: Value | undefined, expected: Value): void {
-  expect(actual === undefined ? 'undefined' : canonical(actual)).toBe(canonical(expected));
-}
-
-/** Asserts the builtin fails with this kind and exact message. */
-function expectError(kind: BuiltinError['kind'], message: string, name: string, ...args: Value[]): void {
-  let err: unknown;
-  try {
-    call(name, ...args);
-  } catch (e) {
-    err = e;
-  }
-  expect(err).toBeInstanceOf(BuiltinError);
-  const e = err as BuiltinError;
-  expect({ kind: e.kind, message: e.message }).toEqual({ kind, message });
-}
 
 describe('json.filter', () => {
   it.each([
@@ -62,7 +34,7 @@ describe('json.filter', () => {
     ['array index must be a string segment', { a: [1, 2] }, v([['a', 0]]), { a: [] }],
     ['set members by value', { s: new RegoSet(['x', 'y']) }, v([['s', 'x']]), { s: new RegoSet(['x']) }],
   ])('%s', (_name, obj, paths, want) => {
-    expectValue(call('json.filter', v(obj), paths as Value), v(want));
+    expectCanonical(call('json.filter', v(obj), paths as Value), v(want));
   });
 
   it('type errors', () => {
@@ -116,7 +88,7 @@ describe('json.remove', () => {
     ['array of paths', { a: 1, b: 2 }, v(['b']), { a: 1 }],
     ['set members by value', { s: new RegoSet(['x', 'y']) }, v([['s', 'x']]), { s: new RegoSet(['y']) }],
   ])('%s', (_name, obj, paths, want) => {
-    expectValue(call('json.remove', v(obj), paths as Value), v(want));
+    expectCanonical(call('json.remove', v(obj), paths as Value), v(want));
   });
 
   it.each([
@@ -835,7 +807,7 @@ describe('json.patch', () => {
   it.each(PATCH_CASES)('$note', (c) => {
     const got = call('json.patch', v(c.doc), v(c.patch));
     if (c.error !== undefined) expect(got).toBeUndefined();
-    else if (c.expected !== undefined) expectValue(got, v(c.expected));
+    else if (c.expected !== undefined) expectCanonical(got, v(c.expected));
     else expect(got).not.toBeUndefined();
   });
 
@@ -845,21 +817,21 @@ describe('json.patch', () => {
 
   it('works on sets and with array paths', () => {
     const s = new RegoSet([1, v([0]), 'a']);
-    expectValue(
+    expectCanonical(
       call('json.patch', s, v([{ op: 'add', path: [2], value: 2 }])),
       new RegoSet([1, 2, v([0]), 'a']),
     );
-    expectValue(
+    expectCanonical(
       call('json.patch', s, v([{ op: 'add', path: 'b', value: 'b' }])),
       new RegoSet([1, v([0]), 'a', 'b']),
     );
     expect(call('json.patch', s, v([{ op: 'add', path: '/2', value: 2 }]))).toBeUndefined();
-    expectValue(call('json.patch', s, v([{ op: 'remove', path: [1] }])), new RegoSet([v([0]), 'a']));
-    expectValue(
+    expectCanonical(call('json.patch', s, v([{ op: 'remove', path: [1] }])), new RegoSet([v([0]), 'a']));
+    expectCanonical(
       call('json.patch', s, v([{ op: 'add', path: [[0], 1], value: 1 }])),
       new RegoSet([1, v([0, 1]), 'a']),
     );
-    expectValue(
+    expectCanonical(
       call('json.patch', v({ a: { b: 1 } }), v([{ op: 'replace', path: ['a', 'b'], value: 2 }])),
       v({ a: { b: 2 } }),
     );
@@ -867,7 +839,7 @@ describe('json.patch', () => {
 
   it('root operations', () => {
     expect(call('json.patch', v({ a: 1 }), v([{ op: 'remove', path: '' }]))).toBeUndefined();
-    expectValue(
+    expectCanonical(
       call(
         'json.patch',
         v({ a: 1 }),
@@ -878,7 +850,7 @@ describe('json.patch', () => {
       ),
       3,
     );
-    expectValue(call('json.patch', 'foo', v([{ op: 'replace', path: '', value: 'bar' }])), 'bar');
+    expectCanonical(call('json.patch', 'foo', v([{ op: 'replace', path: '', value: 'bar' }])), 'bar');
   });
 
   it('does not modify its input', () => {
@@ -891,7 +863,7 @@ describe('json.patch', () => {
         { op: 'remove', path: '/b/c' },
       ]),
     );
-    expectValue(doc, v({ a: [1, 2], b: { c: 1 } }));
+    expectCanonical(doc, v({ a: [1, 2], b: { c: 1 } }));
   });
 
   it('type errors', () => {

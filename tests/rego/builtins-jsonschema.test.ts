@@ -7,44 +7,29 @@
 import { describe, expect, it } from 'vitest';
 import { createDefaultRegistry } from '../../rego/builtins/index.ts';
 import { register as jsonschema } from '../../rego/builtins/jsonschema.ts';
-import { type BuiltinContext, BuiltinRegistry } from '../../rego/builtins/registry.ts';
-import { BuiltinError } from '../../rego/errors.ts';
 import { compile } from '../../rego/index.ts';
-import { equal, fromJSON, RegoSet, toRegoString, type Value } from '../../rego/value.ts';
+import { fromJSON, RegoSet, type Value } from '../../rego/value.ts';
+import {
+  BUILTIN,
+  callBuiltin,
+  expectJSON,
+  expectThrows,
+  familyRegistry,
+  newCtx,
+} from '../support/builtin-harness.ts';
 
-const r = new BuiltinRegistry();
-jsonschema(r);
-const ctx: BuiltinContext = { nowNs: 0n, cache: new Map(), print() {} };
+const r = familyRegistry(jsonschema);
+const ctx = newCtx();
 
 /** Strings are passed as JSON text; anything else is converted with fromJSON. */
 const arg = (x: unknown): Value => (typeof x === 'string' ? x : fromJSON(x));
 
-function call(name: string, args: unknown[]): Value | undefined {
-  const b = r.get(name);
-  if (!b) throw new Error(`no builtin ${name}`);
-  return b.fn(args.map(arg), ctx);
-}
+const call = (name: string, args: unknown[]): Value | undefined => callBuiltin(r, name, args.map(arg), ctx);
 
 const match = (doc: unknown, schema: unknown): Value | undefined => call('json.match_schema', [doc, schema]);
 const verify = (schema: unknown): Value | undefined => call('json.verify_schema', [schema]);
 
-function expectValue(got: Value | undefined, want: unknown): void {
-  const w = fromJSON(want);
-  expect(got === undefined ? 'undefined' : toRegoString(got)).toBe(toRegoString(w));
-  expect(equal(got as Value, w)).toBe(true);
-}
-
-function expectBuiltinError(fn: () => unknown, message: string): void {
-  let err: unknown;
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  expect(err).toBeInstanceOf(BuiltinError);
-  expect((err as BuiltinError).kind).toBe('eval_builtin_error');
-  expect((err as BuiltinError).message).toBe(message);
-}
+const expectBuiltinError = (fn: () => unknown, message: string): void => expectThrows(fn, BUILTIN, message);
 
 /** One gojsonschema error object. */
 const e = (field: string, type: string, desc: string) => ({ error: `${field}: ${desc}`, type, field, desc });
@@ -62,7 +47,7 @@ const SIMPLE_TEXT =
 
 describe('json.match_schema (conformance jsonschema/test-json-match_schema.yaml)', () => {
   it('success', () => {
-    expectValue(
+    expectJSON(
       evalRego(
         'document := {"id": 5}\nschema := {"properties": {"id": {"type": "integer"}}, "required": ["id"]}\np := json.match_schema(document, schema)',
       ),
@@ -71,7 +56,7 @@ describe('json.match_schema (conformance jsonschema/test-json-match_schema.yaml)
   });
 
   it('success string document', () => {
-    expectValue(
+    expectJSON(
       evalRego(
         'document := `{"id": 5}`\nschema := {"properties": {"id": {"type": "integer"}}, "required": ["id"]}\np := json.match_schema(document, schema)',
       ),
@@ -80,7 +65,7 @@ describe('json.match_schema (conformance jsonschema/test-json-match_schema.yaml)
   });
 
   it('success string schema', () => {
-    expectValue(
+    expectJSON(
       evalRego(
         `document := {"id": 5}\nschema := \`${SIMPLE_TEXT}\`\np := json.match_schema(document, schema)`,
       ),
@@ -89,7 +74,7 @@ describe('json.match_schema (conformance jsonschema/test-json-match_schema.yaml)
   });
 
   it('invalid document', () => {
-    expectValue(
+    expectJSON(
       evalRego(
         'document := {"id": "foo"}\nschema := {"properties": {"id": {"type": "integer"}}, "required": ["id"]}\np := json.match_schema(document, schema)',
       ),
@@ -98,13 +83,13 @@ describe('json.match_schema (conformance jsonschema/test-json-match_schema.yaml)
   });
 
   it('empty enum rejects document', () => {
-    expectValue(
+    expectJSON(
       evalRego(
         'p if {\n  result := json.match_schema({"value": "allow"}, {"enum": []})\n  result[0] == false\n}',
       ),
       true,
     );
-    expectValue(match({ value: 'allow' }, { enum: [] }), [
+    expectJSON(match({ value: 'allow' }, { enum: [] }), [
       false,
       [e('(root)', 'enum', '(root) must be one of the following: (none)')],
     ]);
@@ -123,18 +108,18 @@ describe('json.match_schema (conformance jsonschema/test-json-match_schema.yaml)
 
 describe('json.verify_schema (OPA topdown/jsonschema_test.go)', () => {
   it('valid schemas', () => {
-    expectValue(verify('{}'), [true, null]);
-    expectValue(verify(SIMPLE_TEXT), [true, null]);
-    expectValue(verify({}), [true, null]);
-    expectValue(verify(SIMPLE), [true, null]);
-    expectValue(verify(true), [false, 'jsonschema: wrong type, expected string or object']);
-    expectValue(verify('true'), [true, null]);
+    expectJSON(verify('{}'), [true, null]);
+    expectJSON(verify(SIMPLE_TEXT), [true, null]);
+    expectJSON(verify({}), [true, null]);
+    expectJSON(verify(SIMPLE), [true, null]);
+    expectJSON(verify(true), [false, 'jsonschema: wrong type, expected string or object']);
+    expectJSON(verify('true'), [true, null]);
   });
 
   it('broken JSON, broken schema', () => {
-    expectValue(verify('{ "a": "'), [false, 'jsonschema: invalid JSON string']);
-    expectValue(verify('{ "properties": { id: {} } }'), [false, 'jsonschema: invalid JSON string']);
-    expectValue(verify('{"properties": {"id": {"type": "UNKNOWN"}}, "required": ["id"]}'), [
+    expectJSON(verify('{ "a": "'), [false, 'jsonschema: invalid JSON string']);
+    expectJSON(verify('{ "properties": { id: {} } }'), [false, 'jsonschema: invalid JSON string']);
+    expectJSON(verify('{"properties": {"id": {"type": "UNKNOWN"}}, "required": ["id"]}'), [
       false,
       'jsonschema: has a primitive type that is NOT VALID -- given: /UNKNOWN/ Expected valid values are:[array boolean integer number null object string]',
     ]);
@@ -177,20 +162,20 @@ describe('json.verify_schema (OPA topdown/jsonschema_test.go)', () => {
       [{ $ref: '#/definitions/missing' }, "Object has no key 'definitions'"],
       [{ $ref: '#foo' }, 'JSON pointer must be empty or start with a "/"'],
     ];
-    for (const [schema, message] of cases) expectValue(verify(schema), [false, `jsonschema: ${message}`]);
+    for (const [schema, message] of cases) expectJSON(verify(schema), [false, `jsonschema: ${message}`]);
   });
 
   it('draft 4: exclusiveMinimum must be a boolean; boolean schemas are not allowed', () => {
     const d4 = 'http://json-schema.org/draft-04/schema#';
-    expectValue(verify({ $schema: d4, minimum: 1, exclusiveMinimum: 2 }), [
+    expectJSON(verify({ $schema: d4, minimum: 1, exclusiveMinimum: 2 }), [
       false,
       'jsonschema: Invalid type. Expected: boolean, given: exclusiveMinimum',
     ]);
-    expectValue(verify({ $schema: d4, items: true }), [
+    expectJSON(verify({ $schema: d4, items: true }), [
       false,
       'jsonschema: Expected: valid schema, given: Invalid JSON',
     ]);
-    expectValue(verify({ $schema: 'http://json-schema.org/draft-07/schema#', exclusiveMinimum: true }), [
+    expectJSON(verify({ $schema: 'http://json-schema.org/draft-07/schema#', exclusiveMinimum: true }), [
       false,
       'jsonschema: Invalid type. Expected: number, given: exclusiveMinimum',
     ]);
@@ -199,9 +184,9 @@ describe('json.verify_schema (OPA topdown/jsonschema_test.go)', () => {
 
 describe('json.match_schema (OPA topdown/jsonschema_test.go)', () => {
   it('string documents and schemas', () => {
-    expectValue(match('{}', '{}'), [true, []]);
-    expectValue(match('{ "id": 5 }', SIMPLE_TEXT), [true, []]);
-    expectValue(match('{ "id": "test" }', SIMPLE_TEXT), [
+    expectJSON(match('{}', '{}'), [true, []]);
+    expectJSON(match('{ "id": 5 }', SIMPLE_TEXT), [true, []]);
+    expectJSON(match('{ "id": "test" }', SIMPLE_TEXT), [
       false,
       [e('id', 'invalid_type', 'Invalid type. Expected: integer, given: string')],
     ]);
@@ -221,65 +206,65 @@ describe('json.match_schema (OPA topdown/jsonschema_test.go)', () => {
 
 describe('json.match_schema validation (gojsonschema semantics)', () => {
   it('types: integer vs number, union types', () => {
-    expectValue(match('1.0', { type: 'integer' }), [true, []]);
-    expectValue(match('1.5', { type: 'integer' }), [
+    expectJSON(match('1.0', { type: 'integer' }), [true, []]);
+    expectJSON(match('1.5', { type: 'integer' }), [
       false,
       [e('(root)', 'invalid_type', 'Invalid type. Expected: integer, given: number')],
     ]);
-    expectValue(match('null', { type: ['string', 'integer'] }), [
+    expectJSON(match('null', { type: ['string', 'integer'] }), [
       false,
       [e('(root)', 'invalid_type', 'Invalid type. Expected: [string,integer], given: null')],
     ]);
-    expectValue(match([1, 'a'], { type: 'array', items: { type: 'number' } }), [
+    expectJSON(match([1, 'a'], { type: 'array', items: { type: 'number' } }), [
       false,
       [e('1', 'invalid_type', 'Invalid type. Expected: number, given: string')],
     ]);
   });
 
   it('objects: required, additional properties, pattern properties, property names, sizes', () => {
-    expectValue(match({}, SIMPLE), [false, [e('(root)', 'required', 'id is required')]]);
-    expectValue(match({ id: 1, extra: true }, { properties: { id: {} }, additionalProperties: false }), [
+    expectJSON(match({}, SIMPLE), [false, [e('(root)', 'required', 'id is required')]]);
+    expectJSON(match({ id: 1, extra: true }, { properties: { id: {} }, additionalProperties: false }), [
       false,
       [e('(root)', 'additional_property_not_allowed', 'Additional property extra is not allowed')],
     ]);
-    expectValue(
+    expectJSON(
       match(
         { x_a: 1, y: 'no' },
         { patternProperties: { '^x_': { type: 'integer' } }, additionalProperties: { type: 'integer' } },
       ),
       [false, [e('y', 'invalid_type', 'Invalid type. Expected: integer, given: string')]],
     );
-    expectValue(match({ ab: 1 }, { propertyNames: { maxLength: 1 } }), [
+    expectJSON(match({ ab: 1 }, { propertyNames: { maxLength: 1 } }), [
       false,
       [
         e('(root)', 'invalid_property_name', 'Property name of "ab" does not match'),
         e('(root)', 'string_lte', 'String length must be less than or equal to 1'),
       ],
     ]);
-    expectValue(match({ a: 1 }, { minProperties: 2 }), [
+    expectJSON(match({ a: 1 }, { minProperties: 2 }), [
       false,
       [e('(root)', 'array_min_properties', 'Must have at least 2 properties')],
     ]);
-    expectValue(match({ a: 1 }, { maxProperties: 0 }), [
+    expectJSON(match({ a: 1 }, { maxProperties: 0 }), [
       false,
       [e('(root)', 'array_max_properties', 'Must have at most 0 properties')],
     ]);
-    expectValue(match({ a: 1 }, { dependencies: { a: ['b'], b: { required: ['c'] } } }), [
+    expectJSON(match({ a: 1 }, { dependencies: { a: ['b'], b: { required: ['c'] } } }), [
       false,
       [e('(root)', 'missing_dependency', 'Has a dependency on b')],
     ]);
-    expectValue(match({ a: { b: 'x' } }, { properties: { a: { properties: { b: { const: 'y' } } } } }), [
+    expectJSON(match({ a: { b: 'x' } }, { properties: { a: { properties: { b: { const: 'y' } } } } }), [
       false,
       [e('a.b', 'const', 'a.b does not match: "y"')],
     ]);
   });
 
   it('arrays: items tuples, additionalItems, sizes, uniqueness, contains', () => {
-    expectValue(
+    expectJSON(
       match([1, 'a', true], { items: [{ type: 'integer' }, { type: 'string' }], additionalItems: false }),
       [false, [e('(root)', 'array_no_additional_items', 'No additional items allowed on array')]],
     );
-    expectValue(match([1, 2, 1], { uniqueItems: true, minItems: 4, maxItems: 2 }), [
+    expectJSON(match([1, 2, 1], { uniqueItems: true, minItems: 4, maxItems: 2 }), [
       false,
       [
         e('(root)', 'array_min_items', 'Array must have at least 4 items'),
@@ -287,7 +272,7 @@ describe('json.match_schema validation (gojsonschema semantics)', () => {
         e('(root)', 'unique', 'array items[0,2] must be unique'),
       ],
     ]);
-    expectValue(match([1, 'a'], { contains: { type: 'boolean' } }), [
+    expectJSON(match([1, 'a'], { contains: { type: 'boolean' } }), [
       false,
       [
         e('(root)', 'contains', 'At least one of the items must match'),
@@ -295,17 +280,17 @@ describe('json.match_schema validation (gojsonschema semantics)', () => {
       ],
     ]);
     // Sets are arrays to the validator.
-    expectValue(
+    expectJSON(
       call('json.match_schema', [new RegoSet([1, 2]), { type: 'array', items: { type: 'integer' } }]),
       [true, []],
     );
   });
 
   it('strings: lengths in code points, patterns (RE2, unanchored), formats', () => {
-    expectValue(match('"héé"', { minLength: 3, maxLength: 3 }), [true, []]);
-    expectValue(match('"abc"', { pattern: '^a.c$' }), [true, []]);
-    expectValue(match('"xabcx"', { pattern: 'b' }), [true, []]);
-    expectValue(match('"ABC"', { pattern: '^[a-z]+$' }), [
+    expectJSON(match('"héé"', { minLength: 3, maxLength: 3 }), [true, []]);
+    expectJSON(match('"abc"', { pattern: '^a.c$' }), [true, []]);
+    expectJSON(match('"xabcx"', { pattern: 'b' }), [true, []]);
+    expectJSON(match('"ABC"', { pattern: '^[a-z]+$' }), [
       false,
       [e('(root)', 'pattern', "Does not match pattern '^[a-z]+$'")],
     ]);
@@ -343,62 +328,62 @@ describe('json.match_schema validation (gojsonschema semantics)', () => {
       const got = match(JSON.stringify(value), { format }) as Value[];
       expect([format, value, got[0]]).toEqual([format, value, ok]);
     }
-    expectValue(match('"x"', { format: 'email' }), [
+    expectJSON(match('"x"', { format: 'email' }), [
       false,
       [e('(root)', 'format', "Does not match format 'email'")],
     ]);
     // Formats only constrain strings.
-    expectValue(match('5', { format: 'email' }), [true, []]);
+    expectJSON(match('5', { format: 'email' }), [true, []]);
   });
 
   it('numbers: exact decimal arithmetic and Go number formatting in messages', () => {
-    expectValue(match('0.3', { multipleOf: 0.1 }), [true, []]);
-    expectValue(match('7', { multipleOf: 2 }), [
+    expectJSON(match('0.3', { multipleOf: 0.1 }), [true, []]);
+    expectJSON(match('7', { multipleOf: 2 }), [
       false,
       [e('(root)', 'multiple_of', 'Must be a multiple of 2')],
     ]);
-    expectValue(match('5', { minimum: 10, maximum: 1 }), [
+    expectJSON(match('5', { minimum: 10, maximum: 1 }), [
       false,
       [
         e('(root)', 'number_lte', 'Must be less than or equal to 1'),
         e('(root)', 'number_gte', 'Must be greater than or equal to 10'),
       ],
     ]);
-    expectValue(match('5', { exclusiveMaximum: 5, exclusiveMinimum: 1000000 }), [
+    expectJSON(match('5', { exclusiveMaximum: 5, exclusiveMinimum: 1000000 }), [
       false,
       [
         e('(root)', 'number_lt', 'Must be less than 5'),
         e('(root)', 'number_gt', 'Must be greater than 1e+06'),
       ],
     ]);
-    expectValue(match('1', { minimum: 1, exclusiveMinimum: true }), [
+    expectJSON(match('1', { minimum: 1, exclusiveMinimum: true }), [
       false,
       [e('(root)', 'number_gt', 'Must be greater than 1')],
     ]);
-    expectValue(match('0.00001', { minimum: 0.0001 }), [
+    expectJSON(match('0.00001', { minimum: 0.0001 }), [
       false,
       [e('(root)', 'number_gte', 'Must be greater than or equal to 0.0001')],
     ]);
-    expectValue(match('12345678901234567888', '{"maximum": 12345678901234567889}'), [true, []]);
-    expectValue(match('12345678901234567890', { maximum: 12345678901234567889n }), [
+    expectJSON(match('12345678901234567888', '{"maximum": 12345678901234567889}'), [true, []]);
+    expectJSON(match('12345678901234567890', { maximum: 12345678901234567889n }), [
       false,
       [e('(root)', 'number_lte', 'Must be less than or equal to 1.2345678901234567889e+19')],
     ]);
   });
 
   it('combinators: anyOf and oneOf report the closest branch; allOf all failures', () => {
-    expectValue(match('[1]', { anyOf: [{ type: 'string' }, { type: 'array', minItems: 2 }] }), [
+    expectJSON(match('[1]', { anyOf: [{ type: 'string' }, { type: 'array', minItems: 2 }] }), [
       false,
       [
         e('(root)', 'number_any_of', 'Must validate at least one schema (anyOf)'),
         e('(root)', 'array_min_items', 'Array must have at least 2 items'),
       ],
     ]);
-    expectValue(match('5', { oneOf: [{ type: 'integer' }, { minimum: 1 }] }), [
+    expectJSON(match('5', { oneOf: [{ type: 'integer' }, { minimum: 1 }] }), [
       false,
       [e('(root)', 'number_one_of', 'Must validate one and only one schema (oneOf)')],
     ]);
-    expectValue(match('"a"', { allOf: [{ type: 'integer' }, { maxLength: 0 }] }), [
+    expectJSON(match('"a"', { allOf: [{ type: 'integer' }, { maxLength: 0 }] }), [
       false,
       [
         e('(root)', 'invalid_type', 'Invalid type. Expected: integer, given: string'),
@@ -406,11 +391,11 @@ describe('json.match_schema validation (gojsonschema semantics)', () => {
         e('(root)', 'number_all_of', 'Must validate all the schemas (allOf)'),
       ],
     ]);
-    expectValue(match('1', { not: { type: 'integer' } }), [
+    expectJSON(match('1', { not: { type: 'integer' } }), [
       false,
       [e('(root)', 'number_not', 'Must not validate the schema (not)')],
     ]);
-    expectValue(
+    expectJSON(
       match('1', '{"if": {"type": "integer"}, "then": {"minimum": 2}, "else": {"type": "string"}}'),
       [
         false,
@@ -422,7 +407,7 @@ describe('json.match_schema validation (gojsonschema semantics)', () => {
     );
     // A boolean is not a schema argument (only strings and objects are), but JSON text `false` is.
     expectBuiltinError(() => match('false', false), 'wrong type, expected string or object');
-    expectValue(match('false', 'false'), [false, [e('(root)', 'false', 'False always fails validation')]]);
+    expectJSON(match('false', 'false'), [false, [e('(root)', 'false', 'False always fails validation')]]);
   });
 
   it('references: definitions, recursion, $id scopes', () => {
@@ -431,7 +416,7 @@ describe('json.match_schema validation (gojsonschema semantics)', () => {
       type: 'object',
       properties: { value: { type: 'integer' }, children: { type: 'array', items: { $ref: '#' } } },
     };
-    expectValue(match({ value: 1, children: [{ value: 2, children: [{ value: 'x' }] }] }, tree), [
+    expectJSON(match({ value: 1, children: [{ value: 2, children: [{ value: 'x' }] }] }, tree), [
       false,
       [e('children.0.children.0.value', 'invalid_type', 'Invalid type. Expected: integer, given: string')],
     ]);
@@ -440,11 +425,11 @@ describe('json.match_schema validation (gojsonschema semantics)', () => {
       definitions: { a: { $id: 'item.json', type: 'string' } },
       properties: { x: { $ref: 'item.json' }, y: { $ref: 'http://example.com/item.json' } },
     };
-    expectValue(match({ x: 'a', y: 1 }, scoped), [
+    expectJSON(match({ x: 'a', y: 1 }, scoped), [
       false,
       [e('y', 'invalid_type', 'Invalid type. Expected: string, given: integer')],
     ]);
-    expectValue(
+    expectJSON(
       match(
         { a: 1 },
         { definitions: { 'a b': { type: 'string' } }, properties: { a: { $ref: '#/definitions/a%20b' } } },
@@ -458,9 +443,9 @@ describe('json.match_schema validation (gojsonschema semantics)', () => {
   });
 
   it('enum and const compare JSON values (1 == 1.0)', () => {
-    expectValue(match('1.0', { enum: [1, 'a'] }), [true, []]);
-    expectValue(match('{"b": [1], "a": null}', { const: { a: null, b: [1.0] } }), [true, []]);
-    expectValue(match('"<"', { enum: ['a', 'b'] }), [
+    expectJSON(match('1.0', { enum: [1, 'a'] }), [true, []]);
+    expectJSON(match('{"b": [1], "a": null}', { const: { a: null, b: [1.0] } }), [true, []]);
+    expectJSON(match('"<"', { enum: ['a', 'b'] }), [
       false,
       [e('(root)', 'enum', '(root) must be one of the following: "a", "b"')],
     ]);

@@ -14,7 +14,7 @@ import { createDefaultRegistry } from '../../rego/builtins/index.ts';
 import { register as misc } from '../../rego/builtins/misc.ts';
 import { register as numbers } from '../../rego/builtins/numbers.ts';
 import { register as objects } from '../../rego/builtins/objects.ts';
-import { type BuiltinContext, BuiltinRegistry } from '../../rego/builtins/registry.ts';
+import { BuiltinRegistry } from '../../rego/builtins/registry.ts';
 import { register as sets } from '../../rego/builtins/sets.ts';
 import { register as types } from '../../rego/builtins/types.ts';
 import { BuiltinError } from '../../rego/errors.ts';
@@ -28,41 +28,11 @@ import {
   toRegoString,
   type Value,
 } from '../../rego/value.ts';
+import { builtinErr, type Case, caseTable, label, newCtx, typeErr, v } from '../support/builtin-harness.ts';
 
 const reg = createDefaultRegistry();
-const newCtx = (): BuiltinContext => ({ nowNs: 0n, cache: new Map(), print() {} });
+const { call, check } = caseTable(reg);
 
-function call(name: string, args: Value[], ctx: BuiltinContext = newCtx()): Value | undefined {
-  const b = reg.get(name);
-  if (!b) throw new Error(`no builtin ${name}`);
-  return b.fn(args, ctx);
-}
-
-type Expect = { value: Value } | { error: 'eval_type_error' | 'eval_builtin_error'; message: string };
-type Case = [name: string, args: Value[], want: Expect];
-
-function check([name, args, want]: Case): void {
-  if ('value' in want) {
-    const got = call(name, args);
-    expect(got === undefined ? 'undefined' : toRegoString(got)).toBe(toRegoString(want.value));
-    expect(equal(got as Value, want.value)).toBe(true);
-  } else {
-    let err: unknown;
-    try {
-      call(name, args);
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(BuiltinError);
-    expect((err as BuiltinError).kind).toBe(want.error);
-    expect((err as BuiltinError).message).toBe(want.message);
-  }
-}
-
-const v = (value: Value): Expect => ({ value });
-const typeErr = (message: string): Expect => ({ error: 'eval_type_error', message });
-const builtinErr = (message: string): Expect => ({ error: 'eval_builtin_error', message });
-const label = (c: Case): string => `${c[0]}(${c[1].map((a) => toRegoString(a)).join(', ')})`;
 const o = (x: Record<string, Value>): Value => makeObject(Object.entries(x));
 
 /** walk's pairs as Rego text, for compact comparisons. */

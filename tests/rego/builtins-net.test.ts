@@ -1,42 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { createDefaultRegistry } from '../../rego/builtins/index.ts';
-import type { BuiltinContext } from '../../rego/builtins/registry.ts';
 import { BuiltinError } from '../../rego/errors.ts';
-import { canonical, fromJSON, RegoSet, type Value } from '../../rego/value.ts';
+import { fromJSON, RegoSet, type Value } from '../../rego/value.ts';
+import { BUILTIN, expectCanonical, fixedClockHarness, TYPE } from '../support/builtin-harness.ts';
 
-const registry = createDefaultRegistry();
-const ctx: BuiltinContext = { nowNs: 1_700_000_000_000_000_000n, cache: new Map(), print() {} };
-
-/** Calls a builtin by name with Values. */
-function call(name: string, ...args: Value[]): Value | undefined {
-  const b = registry.get(name);
-  if (!b) throw new Error(`builtin ${name} is not registered`);
-  return b.fn(args, ctx);
-}
+const { call, expectError } = fixedClockHarness();
 
 /** A JS literal as a Value (null-prototype objects). */
 const v = (x: unknown): Value => fromJSON(x);
-
-/** Rego equality of result and expectation (sets and objects unordered). */
-function expectValue(actual: Value | undefined, expected: Value): void {
-  expect(actual === undefined ? 'undefined' : canonical(actual)).toBe(canonical(expected));
-}
-
-/** Asserts the builtin fails with this kind and exact message. */
-function expectError(kind: BuiltinError['kind'], message: string, name: string, ...args: Value[]): void {
-  let err: unknown;
-  try {
-    call(name, ...args);
-  } catch (e) {
-    err = e;
-  }
-  expect(err).toBeInstanceOf(BuiltinError);
-  const e = err as BuiltinError;
-  expect({ kind: e.kind, message: e.message }).toEqual({ kind, message });
-}
-
-const TYPE = 'eval_type_error';
-const BUILTIN = 'eval_builtin_error';
 
 describe('net.cidr_contains', () => {
   it.each([
@@ -134,7 +104,7 @@ describe('net.cidr_expand', () => {
     ['::/127', ['::', '::1']],
     ['::ffff:10.0.0.0/127', ['10.0.0.0', '10.0.0.1']],
   ])('%s', (cidr, want) => {
-    expectValue(call('net.cidr_expand', cidr), new RegoSet(want));
+    expectCanonical(call('net.cidr_expand', cidr), new RegoSet(want));
   });
 
   it('expands up to the limit and refuses more', () => {
@@ -203,12 +173,12 @@ describe('net.cidr_merge', () => {
       ['10.0.0.1/32', '10.0.0.2/31', '10.0.0.4/32'],
     ],
   ])('%j', (input, want) => {
-    expectValue(call('net.cidr_merge', v(input)), new RegoSet(want));
+    expectCanonical(call('net.cidr_merge', v(input)), new RegoSet(want));
   });
 
   it('accepts sets', () => {
     const s = new RegoSet(['192.0.2.112/30', '192.0.2.116/31', '192.0.2.118/31']);
-    expectValue(call('net.cidr_merge', s), new RegoSet(['192.0.2.112/29']));
+    expectCanonical(call('net.cidr_merge', s), new RegoSet(['192.0.2.112/29']));
   });
 
   it('errors', () => {
@@ -226,7 +196,7 @@ describe('net.cidr_merge', () => {
 
 describe('net.cidr_contains_matches', () => {
   it('OPA documentation examples', () => {
-    expectValue(
+    expectCanonical(
       call(
         'net.cidr_contains_matches',
         v([['1.1.0.0/16', 'foo'], '1.1.2.0/24']),
@@ -234,7 +204,7 @@ describe('net.cidr_contains_matches', () => {
       ),
       new RegoSet([v([0, 'x']), v([0, 'y'])]),
     );
-    expectValue(
+    expectCanonical(
       call(
         'net.cidr_contains_matches',
         new RegoSet([v(['1.1.2.0/24', 'foo', 1]), '1.1.0.0/16']),
@@ -242,11 +212,11 @@ describe('net.cidr_contains_matches', () => {
       ),
       new RegoSet([v(['1.1.0.0/16', 'x']), v(['1.1.0.0/16', 'y'])]),
     );
-    expectValue(
+    expectCanonical(
       call('net.cidr_contains_matches', '1.1.0.0/16', '1.1.1.1'),
       new RegoSet([v(['1.1.0.0/16', '1.1.1.1'])]),
     );
-    expectValue(
+    expectCanonical(
       call(
         'net.cidr_contains_matches',
         v(['1.1.0.0/16', '10.0.0.0/8']),

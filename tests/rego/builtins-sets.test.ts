@@ -3,44 +3,11 @@
  * conformance cases (sets/) and OPA's topdown/binary.go and sets.go.
  */
 import { describe, expect, it } from 'vitest';
-import { createDefaultRegistry } from '../../rego/builtins/index.ts';
-import type { BuiltinContext } from '../../rego/builtins/registry.ts';
-import { BuiltinError } from '../../rego/errors.ts';
-import { equal, makeObject, RegoSet, toRegoString, type Value } from '../../rego/value.ts';
+import { makeObject, RegoSet, toRegoString, type Value } from '../../rego/value.ts';
+import { type Case, caseTable, label, typeErr, v } from '../support/builtin-harness.ts';
 
-const reg = createDefaultRegistry();
-const newCtx = (): BuiltinContext => ({ nowNs: 0n, cache: new Map(), print() {} });
+const { call, check } = caseTable();
 
-function call(name: string, args: Value[], ctx: BuiltinContext = newCtx()): Value | undefined {
-  const b = reg.get(name);
-  if (!b) throw new Error(`no builtin ${name}`);
-  return b.fn(args, ctx);
-}
-
-type Expect = { value: Value } | { error: 'eval_type_error' | 'eval_builtin_error'; message: string };
-type Case = [name: string, args: Value[], want: Expect];
-
-function check([name, args, want]: Case): void {
-  if ('value' in want) {
-    const got = call(name, args);
-    expect(got === undefined ? 'undefined' : toRegoString(got)).toBe(toRegoString(want.value));
-    expect(equal(got as Value, want.value)).toBe(true);
-  } else {
-    let err: unknown;
-    try {
-      call(name, args);
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(BuiltinError);
-    expect((err as BuiltinError).kind).toBe(want.error);
-    expect((err as BuiltinError).message).toBe(want.message);
-  }
-}
-
-const v = (value: Value): Expect => ({ value });
-const typeErr = (message: string): Expect => ({ error: 'eval_type_error', message });
-const label = (c: Case): string => `${c[0]}(${c[1].map((a) => toRegoString(a)).join(', ')})`;
 const s = (...xs: Value[]): RegoSet => new RegoSet(xs);
 
 describe('and / or', () => {
