@@ -35,6 +35,8 @@ import { OrchestratorError } from '../errors/registry.ts';
 import { PipelineErrors } from '../errors/pipeline.ts';
 import { buildPolicyInput } from '../policy/input.ts';
 
+const NO_JURY = 'jury not configured: a person must approve';
+
 function serviceOf(command: Record<string, unknown>): string | undefined {
   const params = (command.params ?? {}) as Record<string, unknown>;
   return typeof params.service === 'string' ? params.service : undefined;
@@ -187,24 +189,11 @@ export class Pipeline {
       status = outcome;
     }
     if (status === 'JUDGING') {
-      // The jury lands with its own issue; until then a judge-bound command waits for a person.
-      await this.move(
-        action,
-        'NEEDS_APPROVAL',
-        { reason: 'jury not configured: a person must approve' },
-        { from: ['JUDGING'] },
-      );
-      this.alert(
-        'needs_approval',
-        'warning',
-        `${action.commandType} from ${action.agentId} needs approval`,
-        {
-          agent: action.agentId,
-          action_id: action.actionId,
-          command_type: action.commandType,
-        },
-        ['operations'],
-      );
+      // A redelivered job found the action waiting for the jury, which lands with its own issue:
+      // until then a judge-bound command waits for a person.
+      if (await this.move(action, 'NEEDS_APPROVAL', { reason: NO_JURY }, { from: ['JUDGING'] })) {
+        this.needsApproval(action);
+      }
       return { status: 'NEEDS_APPROVAL', ...ids };
     }
     if (status === 'ALLOWED' || status === 'APPROVED') return this.execute(action, command, status);
@@ -287,7 +276,7 @@ export class Pipeline {
       });
 
     if (decision.action === 'block') {
-      if (!(await this.advance(action, entering.length ? entering : [], from, decision))) return 'RACED';
+      if (!(await this.advance(action, entering, from, decision))) return 'RACED';
       decided();
       const rationale = `Action blocked by policy: ${decision.reasons.join(' ')}`;
       const summaryLine = `Blocked ${action.commandType}${service ? ` for service ${service}` : ''} requested by agent ${action.agentId}`;
@@ -330,7 +319,7 @@ export class Pipeline {
       const steps: Step[] = [
         ...entering,
         { to: 'JUDGING', payload: summary },
-        { to: 'NEEDS_APPROVAL', payload: { reason: 'jury not configured: a person must approve' } },
+        { to: 'NEEDS_APPROVAL', payload: { reason: NO_JURY } },
       ];
       if (!(await this.advance(action, steps, from, decision))) return 'RACED';
       decided();
