@@ -15,7 +15,7 @@
  * finds the action EXECUTING does not call the connector again: it records FAILED with
  * ORC_ERR_PIPELINE_OUTCOME_UNKNOWN and an alert, so a person reconciles it.
  */
-import { ConnectorError, ConnectorNotConfiguredError } from '../../bridges/errors.ts';
+import { ConnectorNotConfiguredError } from '../../bridges/errors.ts';
 import type { ConnectorRegistry } from '../../connectors/registry.ts';
 import { payloadHash } from '../contract/canonical.ts';
 import { validateCommand } from '../contract/command.ts';
@@ -29,11 +29,12 @@ import {
   type PolicyDecision,
   type PolicyEngine,
   TERMINAL_STATUSES,
-  TRANSITIONS,
 } from '../core/types.ts';
 import { OrchestratorError } from '../errors/registry.ts';
 import { PipelineErrors } from '../errors/pipeline.ts';
 import { buildPolicyInput } from '../policy/input.ts';
+import { failWithoutCall, runConnector } from './executor.ts';
+import { Recorder, type Step } from './recorder.ts';
 
 const NO_JURY = 'jury not configured: a person must approve';
 
@@ -41,8 +42,6 @@ function serviceOf(command: Record<string, unknown>): string | undefined {
   const params = (command.params ?? {}) as Record<string, unknown>;
   return typeof params.service === 'string' ? params.service : undefined;
 }
-
-type Step = { readonly to: ActionStatus; readonly payload: Record<string, unknown> };
 
 /** The job payload the intake (and the SDK's enqueueCommand) put on the queue. */
 export interface CommandJob {
@@ -74,8 +73,10 @@ const AGENT_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 export class Pipeline {
   private readonly d: PipelineDeps;
+  private readonly rec: Recorder;
   constructor(deps: PipelineDeps) {
     this.d = deps;
+    this.rec = new Recorder(deps.ledger, deps.bus);
   }
 
   /**
@@ -119,12 +120,12 @@ export class Pipeline {
       }),
       this.history(agentId, command),
     ]);
-    if (created) this.announce(action, undefined, 'QUEUED', { source: 'queue' });
+    if (created) this.rec.announce(action, undefined, 'QUEUED', { source: 'queue' });
     if (action.payloadHash !== hash) {
       // The queue is not trusted: a job whose content differs from what was accepted is refused.
       const error = new OrchestratorError(PipelineErrors.PAYLOAD_MISMATCH, { actionId: command.action_id });
       await this.d.deadLetter({ queue, data, reason: error.toJSON() });
-      this.alert(
+      this.rec.alert(
         'payload_mismatch',
         'high',
         `Queued job for ${command.action_id} differs from the accepted command`,
@@ -153,7 +154,7 @@ export class Pipeline {
     const ids = { agentId: action.agentId, actionId: action.actionId };
     if (TERMINAL_STATUSES.has(action.status)) return { status: 'DUPLICATE', ...ids };
     if (action.status === 'EXECUTING') {
-      await this.move(
+      await this.rec.move(
         action,
         'FAILED',
         { reason: 'worker stopped during execution; outcome unknown' },
@@ -165,7 +166,7 @@ export class Pipeline {
           },
         },
       );
-      this.alert(
+      this.rec.alert(
         'outcome_unknown',
         'high',
         `Outcome of ${action.actionId} is unknown after a restart; reconcile it`,
@@ -185,14 +186,15 @@ export class Pipeline {
         history ?? (await this.history(action.agentId, command)),
       );
       if (outcome === 'RACED') return this.reread(action, command);
-      if (typeof outcome === 'object') return this.call(action, command, outcome.connector);
+      if (typeof outcome === 'object')
+        return runConnector(this.rec, this.d.bus, action, command, outcome.connector);
       status = outcome;
     }
     if (status === 'JUDGING') {
       // A redelivered job found the action waiting for the jury, which lands with its own issue:
       // until then a judge-bound command waits for a person.
-      if (await this.move(action, 'NEEDS_APPROVAL', { reason: NO_JURY }, { from: ['JUDGING'] })) {
-        this.needsApproval(action);
+      if (await this.rec.move(action, 'NEEDS_APPROVAL', { reason: NO_JURY }, { from: ['JUDGING'] })) {
+        this.rec.needsApproval(action);
       }
       return { status: 'NEEDS_APPROVAL', ...ids };
     }
@@ -239,14 +241,14 @@ export class Pipeline {
         err instanceof OrchestratorError
           ? err
           : new OrchestratorError(PipelineErrors.POLICY_UNAVAILABLE, {}, { cause: err });
-      if (entering.length > 0 && !(await this.advance(action, entering, from))) return 'RACED';
-      await this.move(
+      if (entering.length > 0 && !(await this.rec.advance(action, entering, from))) return 'RACED';
+      await this.rec.move(
         action,
         'BLOCKED',
         { reason: 'policy could not answer; blocked (fail closed)', error: e.message },
         { from: ['EVALUATING'], error: { code: e.code, message: e.message } },
       );
-      this.alert(
+      this.rec.alert(
         'policy_error',
         'critical',
         `Policy could not evaluate ${action.actionId}; blocked`,
@@ -276,7 +278,7 @@ export class Pipeline {
       });
 
     if (decision.action === 'block') {
-      if (!(await this.advance(action, entering, from, decision))) return 'RACED';
+      if (!(await this.rec.advance(action, entering, from, decision))) return 'RACED';
       decided();
       const rationale = `Action blocked by policy: ${decision.reasons.join(' ')}`;
       const summaryLine = `Blocked ${action.commandType}${service ? ` for service ${service}` : ''} requested by agent ${action.agentId}`;
@@ -290,14 +292,14 @@ export class Pipeline {
             agent: action.agentId,
           }
         : null;
-      await this.move(
+      await this.rec.move(
         action,
         'BLOCKED',
         { ...summary, rationale, alert },
         { from: ['EVALUATING'], result: { rationale } },
       );
       if (decision.alert) {
-        this.alert(
+        this.rec.alert(
           'blocked',
           decision.alert.severity,
           summaryLine,
@@ -321,9 +323,9 @@ export class Pipeline {
         { to: 'JUDGING', payload: summary },
         { to: 'NEEDS_APPROVAL', payload: { reason: NO_JURY } },
       ];
-      if (!(await this.advance(action, steps, from, decision))) return 'RACED';
+      if (!(await this.rec.advance(action, steps, from, decision))) return 'RACED';
       decided();
-      this.needsApproval(action);
+      this.rec.needsApproval(action);
       return 'NEEDS_APPROVAL';
     }
 
@@ -333,11 +335,13 @@ export class Pipeline {
       connector = this.d.connectors.forType(action.commandType);
     } catch (err) {
       if (!(err instanceof ConnectorNotConfiguredError)) throw err;
-      if (!(await this.advance(action, [...entering, { to: 'ALLOWED', payload: summary }], from, decision))) {
+      if (
+        !(await this.rec.advance(action, [...entering, { to: 'ALLOWED', payload: summary }], from, decision))
+      ) {
         return 'RACED';
       }
       decided();
-      await this.moveThrough(action, 'ALLOWED', 'FAILED', err);
+      await failWithoutCall(this.rec, action, 'ALLOWED', err);
       return 'FAILED';
     }
     const steps: Step[] = [
@@ -345,7 +349,7 @@ export class Pipeline {
       { to: 'ALLOWED', payload: summary },
       { to: 'EXECUTING', payload: { connector: connector.name } },
     ];
-    if (!(await this.advance(action, steps, from, decision))) return 'RACED';
+    if (!(await this.rec.advance(action, steps, from, decision))) return 'RACED';
     decided();
     return { connector };
   }
@@ -364,52 +368,6 @@ export class Pipeline {
     });
   }
 
-  /** Several state-machine edges and the decision in one ledger write, then announced. */
-  private async advance(
-    action: ActionRecord,
-    steps: readonly Step[],
-    from: readonly ActionStatus[],
-    decision?: PolicyDecision,
-  ): Promise<boolean> {
-    let prev = from[0]!;
-    for (const st of steps) {
-      if (!TRANSITIONS[prev].includes(st.to)) throw new Error(`illegal transition ${prev} -> ${st.to}`);
-      prev = st.to;
-    }
-    if (steps.length === 0) {
-      if (decision) await this.d.ledger.recordDecision(action.agentId, action.actionId, decision);
-      return true;
-    }
-    const t0 = performance.now();
-    const ok = await this.d.ledger.advance(action.agentId, action.actionId, steps, {
-      from,
-      ...(decision ? { decision } : {}),
-    });
-    this.d.bus.emit('stage', {
-      stage: 'ledger',
-      ms: performance.now() - t0,
-      commandType: action.commandType,
-    });
-    if (ok) {
-      let f: ActionStatus = from[0]!;
-      for (const st of steps) {
-        this.announce(action, f, st.to, st.payload);
-        f = st.to;
-      }
-    }
-    return ok;
-  }
-
-  private needsApproval(action: ActionRecord): void {
-    this.alert(
-      'needs_approval',
-      'warning',
-      `${action.commandType} from ${action.agentId} needs approval`,
-      { agent: action.agentId, action_id: action.actionId, command_type: action.commandType },
-      ['operations'],
-    );
-  }
-
   private async execute(
     action: ActionRecord,
     command: Record<string, unknown> & { action_id: string; command_type: string },
@@ -423,97 +381,13 @@ export class Pipeline {
       const e = err instanceof ConnectorNotConfiguredError ? err : undefined;
       if (!e) throw err;
       // Never entered EXECUTING: nothing was called.
-      await this.moveThrough(action, from, 'FAILED', e);
+      await failWithoutCall(this.rec, action, from, e);
       return { status: 'FAILED', ...ids };
     }
-    if (!(await this.move(action, 'EXECUTING', { connector: connector.name }, { from: [from] }))) {
+    if (!(await this.rec.move(action, 'EXECUTING', { connector: connector.name }, { from: [from] }))) {
       return this.reread(action, command);
     }
-    return this.call(action, command, connector);
-  }
-
-  /** Calls the connector for an action that is EXECUTING, then records SUCCESS or FAILED. */
-  private async call(
-    action: ActionRecord,
-    command: Record<string, unknown> & { action_id: string; command_type: string },
-    connector: Connector,
-  ): Promise<ProcessResult> {
-    const ids = { agentId: action.agentId, actionId: action.actionId };
-    const t0 = performance.now();
-    const controller = new AbortController();
-    try {
-      const result = await connector.execute(
-        {
-          command_type: action.commandType,
-          params: (command.params ?? {}) as Record<string, unknown>,
-          action_id: action.actionId,
-        },
-        { agentId: action.agentId, actionId: action.actionId, signal: controller.signal },
-      );
-      const ms = performance.now() - t0;
-      this.d.bus.emit('executed', {
-        ...ids,
-        commandType: action.commandType,
-        connector: connector.name,
-        ms,
-        ok: true,
-      });
-      this.d.bus.emit('stage', { stage: 'execute', ms, commandType: action.commandType });
-      await this.move(
-        action,
-        'SUCCESS',
-        { connector: connector.name, ms: Math.round(ms) },
-        { from: ['EXECUTING'], result },
-      );
-      return { status: 'SUCCESS', ...ids };
-    } catch (err) {
-      const ms = performance.now() - t0;
-      const envelope =
-        err instanceof ConnectorError
-          ? {
-              code: `ORC_ERR_CONNECTOR_${err.code}`,
-              message: err.message,
-              retryable: err.retryable,
-              status: err.status ?? null,
-            }
-          : {
-              code: PipelineErrors.CONNECTOR_CRASHED.code,
-              message: 'connector failed unexpectedly',
-              retryable: false,
-              status: null,
-            };
-      this.d.bus.emit('executed', {
-        ...ids,
-        commandType: action.commandType,
-        connector: connector.name,
-        ms,
-        ok: false,
-        errorCode: envelope.code,
-      });
-      await this.move(
-        action,
-        'FAILED',
-        { connector: connector.name, error: envelope },
-        {
-          from: ['EXECUTING'],
-          error: { code: envelope.code, message: envelope.message },
-        },
-      );
-      return { status: 'FAILED', ...ids };
-    }
-  }
-
-  /** ALLOWED → FAILED is not an edge of the state machine: go through EXECUTING without calling anything. */
-  private async moveThrough(
-    action: ActionRecord,
-    from: ActionStatus,
-    to: 'FAILED',
-    e: ConnectorNotConfiguredError,
-  ): Promise<void> {
-    const error = { code: `ORC_ERR_CONNECTOR_${e.code}`, message: e.message };
-    if (await this.move(action, 'EXECUTING', { connector: null, skipped: true }, { from: [from] })) {
-      await this.move(action, to, { error }, { from: ['EXECUTING'], error });
-    }
+    return runConnector(this.rec, this.d.bus, action, command, connector);
   }
 
   /** Records an invalid job as REJECTED (when it can be attributed) and dead-letters it. */
@@ -539,9 +413,9 @@ export class Pipeline {
         payloadHash: 'invalid',
         queue,
       });
-      if (created) this.announce(action, undefined, 'QUEUED', { source: 'queue' });
+      if (created) this.rec.announce(action, undefined, 'QUEUED', { source: 'queue' });
       if (action.status === 'QUEUED') {
-        await this.move(
+        await this.rec.move(
           action,
           'REJECTED',
           { issues: (reason.error as { details?: unknown }).details ?? null, error: reason.error },
@@ -554,63 +428,5 @@ export class Pipeline {
     }
     await this.d.deadLetter({ queue, data, reason });
     return { status: 'REJECTED', ...(agentId ? { agentId } : {}), ...(actionId ? { actionId } : {}) };
-  }
-
-  /** One state-machine edge: checked against TRANSITIONS, written to the ledger, announced. */
-  private async move(
-    action: ActionRecord,
-    to: ActionStatus,
-    payload: Record<string, unknown>,
-    opts: {
-      from: readonly ActionStatus[];
-      result?: Record<string, unknown>;
-      error?: { code: string; message: string };
-    },
-  ): Promise<boolean> {
-    for (const f of opts.from) {
-      if (!TRANSITIONS[f].includes(to)) throw new Error(`illegal transition ${f} -> ${to}`);
-    }
-    const t0 = performance.now();
-    const ok = await this.d.ledger.transition(action.agentId, action.actionId, to, payload, opts);
-    this.d.bus.emit('stage', {
-      stage: 'ledger',
-      ms: performance.now() - t0,
-      commandType: action.commandType,
-    });
-    if (ok) this.announce(action, opts.from[0], to, payload);
-    return ok;
-  }
-
-  private announce(
-    action: ActionRecord,
-    from: ActionStatus | undefined,
-    to: ActionStatus,
-    payload: Record<string, unknown>,
-  ): void {
-    this.d.bus.emit('transition', {
-      agentId: action.agentId,
-      actionId: action.actionId,
-      commandType: action.commandType,
-      from,
-      to,
-      payload,
-    });
-  }
-
-  private alert(
-    kind: string,
-    severity: 'critical' | 'high' | 'warning' | 'info',
-    summary: string,
-    details: Record<string, unknown>,
-    teams: readonly string[] = ['security'],
-  ): void {
-    const actionId = typeof details.action_id === 'string' ? details.action_id : undefined;
-    this.d.bus.emit('alert', {
-      kind,
-      summary,
-      alert: { severity, teams },
-      details,
-      ...(actionId ? { actionId } : {}),
-    });
   }
 }

@@ -1,0 +1,130 @@
+/**
+ * Records the pipeline's steps: every state-machine edge is checked against TRANSITIONS,
+ * written to the ledger first (compare-and-set), and only then announced on the event bus, so
+ * metrics, alerts and logs only ever describe recorded facts.
+ */
+import type { EventBus } from '../core/events.ts';
+import {
+  type ActionRecord,
+  type ActionStatus,
+  type Ledger,
+  type PolicyDecision,
+  TRANSITIONS,
+} from '../core/types.ts';
+
+/** One edge of a multi-step write. */
+export type Step = { readonly to: ActionStatus; readonly payload: Record<string, unknown> };
+
+export class Recorder {
+  private readonly ledger: Ledger;
+  private readonly bus: EventBus;
+
+  constructor(ledger: Ledger, bus: EventBus) {
+    this.ledger = ledger;
+    this.bus = bus;
+  }
+
+  /** Several state-machine edges and the decision in one ledger write, then announced. */
+  async advance(
+    action: ActionRecord,
+    steps: readonly Step[],
+    from: readonly ActionStatus[],
+    decision?: PolicyDecision,
+  ): Promise<boolean> {
+    let prev = from[0]!;
+    for (const st of steps) {
+      if (!TRANSITIONS[prev].includes(st.to)) throw new Error(`illegal transition ${prev} -> ${st.to}`);
+      prev = st.to;
+    }
+    if (steps.length === 0) {
+      if (decision) await this.ledger.recordDecision(action.agentId, action.actionId, decision);
+      return true;
+    }
+    const t0 = performance.now();
+    const ok = await this.ledger.advance(action.agentId, action.actionId, steps, {
+      from,
+      ...(decision ? { decision } : {}),
+    });
+    this.bus.emit('stage', {
+      stage: 'ledger',
+      ms: performance.now() - t0,
+      commandType: action.commandType,
+    });
+    if (ok) {
+      let f: ActionStatus = from[0]!;
+      for (const st of steps) {
+        this.announce(action, f, st.to, st.payload);
+        f = st.to;
+      }
+    }
+    return ok;
+  }
+
+  needsApproval(action: ActionRecord): void {
+    this.alert(
+      'needs_approval',
+      'warning',
+      `${action.commandType} from ${action.agentId} needs approval`,
+      { agent: action.agentId, action_id: action.actionId, command_type: action.commandType },
+      ['operations'],
+    );
+  }
+
+  /** One state-machine edge: checked against TRANSITIONS, written to the ledger, announced. */
+  async move(
+    action: ActionRecord,
+    to: ActionStatus,
+    payload: Record<string, unknown>,
+    opts: {
+      from: readonly ActionStatus[];
+      result?: Record<string, unknown>;
+      error?: { code: string; message: string };
+    },
+  ): Promise<boolean> {
+    for (const f of opts.from) {
+      if (!TRANSITIONS[f].includes(to)) throw new Error(`illegal transition ${f} -> ${to}`);
+    }
+    const t0 = performance.now();
+    const ok = await this.ledger.transition(action.agentId, action.actionId, to, payload, opts);
+    this.bus.emit('stage', {
+      stage: 'ledger',
+      ms: performance.now() - t0,
+      commandType: action.commandType,
+    });
+    if (ok) this.announce(action, opts.from[0], to, payload);
+    return ok;
+  }
+
+  announce(
+    action: ActionRecord,
+    from: ActionStatus | undefined,
+    to: ActionStatus,
+    payload: Record<string, unknown>,
+  ): void {
+    this.bus.emit('transition', {
+      agentId: action.agentId,
+      actionId: action.actionId,
+      commandType: action.commandType,
+      from,
+      to,
+      payload,
+    });
+  }
+
+  alert(
+    kind: string,
+    severity: 'critical' | 'high' | 'warning' | 'info',
+    summary: string,
+    details: Record<string, unknown>,
+    teams: readonly string[] = ['security'],
+  ): void {
+    const actionId = typeof details.action_id === 'string' ? details.action_id : undefined;
+    this.bus.emit('alert', {
+      kind,
+      summary,
+      alert: { severity, teams },
+      details,
+      ...(actionId ? { actionId } : {}),
+    });
+  }
+}
