@@ -402,16 +402,25 @@ function dependencies(tree: RuleTree, cr: CompiledRule): Set<RuleNode> {
       const n = tree.get(t.name);
       if (n) out.add(n);
     } else if (t.type === 'ref' && t.head.type === 'var' && t.head.name === 'data') {
-      const path: string[] = [];
-      for (const p of t.path) {
-        if (p.type === 'string') path.push(p.value);
-        else if (p.type === 'number' && Number.isInteger(p.value)) path.push(String(p.value));
-        else break;
-      }
-      const { node, depth } = tree.deepest(path);
-      // A static path that leaves the rule tree reads base data only.
-      if (depth < path.length && !node.hasRules) return;
-      for (const n of node.ruleNodes()) out.add(n);
+      // Segments that are not literals match any child, so `data[pkg].allow` depends only on
+      // the `allow` rules of each package, not on everything under data.
+      const match = (node: RuleNode, i: number): void => {
+        if (i === t.path.length || node.hasRules) {
+          for (const n of node.ruleNodes()) out.add(n);
+          return;
+        }
+        const seg = t.path[i]!;
+        const key =
+          seg.type === 'string' ? seg.value : seg.type === 'number' && Number.isInteger(seg.value) ? String(seg.value) : undefined;
+        if (key !== undefined) {
+          // A static path that leaves the rule tree reads base data only.
+          const child = node.children.get(key);
+          if (child) match(child, i + 1);
+          return;
+        }
+        for (const child of node.children.values()) match(child, i + 1);
+      };
+      match(tree.root, 0);
     }
   };
   walkBody(cr.rule.body, visit);

@@ -117,9 +117,14 @@ export function needs(
         needs(v, closure, out);
       }
       break;
-    case 'call':
-      for (const a of t.args) needs(a, closure, out);
+    case 'call': {
+      // A ref among the arguments binds its path vars before the call runs (`f(x, xs[x])`), as
+      // OPA's compiler pulls such refs out into their own expressions.
+      const bound = new Set<string>();
+      for (const a of t.args) refOutputsDeep(a, bound);
+      for (const a of t.args) for (const v of needs(a, closure)) if (!bound.has(v)) out.add(v);
       break;
+    }
     case 'arraycomp':
     case 'setcomp':
     case 'objectcomp':

@@ -587,6 +587,31 @@ export class Evaluator {
     }
   }
 
+  /**
+   * Evaluates call arguments: those that can be evaluated now go first, so a ref argument binds
+   * the vars another argument reads (`foo == xs[foo]`).
+   */
+  private evalArgs(ts: readonly Term[], k: (vals: Value[]) => boolean): boolean {
+    if (ts.every((t) => this.canEval(t) || t.type !== 'var')) return this.evalTerms(ts, 0, [], k);
+    const vals: Value[] = new Array(ts.length);
+    const done: boolean[] = ts.map(() => false);
+    const step = (left: number): boolean => {
+      if (left === 0) return k(vals.slice());
+      let idx = ts.findIndex((t, i) => !done[i] && this.canEval(t));
+      if (idx < 0) idx = done.indexOf(false);
+      done[idx] = true;
+      try {
+        return this.evalTerm(ts[idx]!, (v) => {
+          vals[idx] = v;
+          return step(left - 1);
+        });
+      } finally {
+        done[idx] = false;
+      }
+    };
+    return step(ts.length);
+  }
+
   /** Evaluates a list of terms (cartesian product over their solutions). */
   private evalTerms(ts: readonly Term[], i: number, acc: Value[], k: (vals: Value[]) => boolean): boolean {
     if (i === ts.length) return k(acc.slice());
@@ -956,7 +981,7 @@ export class Evaluator {
     const arity = (node.rules[0] ?? node.defaultRule)?.args.length ?? 0;
     const hasOut = t.args.length === arity + 1;
     const ins = hasOut ? t.args.slice(0, -1) : t.args;
-    return this.evalTerms(ins, 0, [], (args) => {
+    return this.evalArgs(ins, (args) => {
       let result: Value | undefined;
       if (state) {
         const outer = this.state;
@@ -1000,7 +1025,7 @@ export class Evaluator {
     if (!b) throw new RegoError('eval_internal_error', `undefined function ${name}`, t.span);
     const hasOut = !b.variadic && t.args.length === b.arity + 1;
     const ins = hasOut ? t.args.slice(0, -1) : t.args;
-    return this.evalTerms(ins, 0, [], (args) => {
+    return this.evalArgs(ins, (args) => {
       const result = this.invokeBuiltin(name, b.fn, args, t.span);
       if (result === undefined) return false;
       const emit = (v: Value): boolean =>

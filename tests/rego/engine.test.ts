@@ -105,6 +105,13 @@ describe('rules', () => {
       undefined,
       '1000000000000000000000000000001',
     ],
+    [
+      'a ref argument binds the vars of a sibling argument',
+      'package t\np contains i if { some i; i == input.xs[i] }',
+      'data.t.p',
+      { xs: [0, 5, 2] },
+      [0, 2],
+    ],
     ['iteration with _', 'package t\np := count([1 | input.xs[_] > 1])', 'data.t.p', { xs: [1, 2, 3] }, 2],
   ])('%s', (_name, src, path, input, want) => {
     expect(json(src, path, input)).toEqual(want);
@@ -112,6 +119,14 @@ describe('rules', () => {
 
   it('merges base documents with virtual documents', () => {
     expect(json('package t\nv := 1', 'data.t', undefined, { t: { base: 2 } })).toEqual({ base: 2, v: 1 });
+  });
+
+  it('a data ref with a variable package segment is not recursion', () => {
+    const p = compile([
+      mod('package test\np := data[first].allow.see.x if first := "primary"', 'a.rego'),
+      mod('package primary\nallow.see.x := true', 'b.rego'),
+    ]);
+    expect(p.evalRule('data.test.p').value).toBe(true);
   });
 
   it('reads base data through refs with variables', () => {
