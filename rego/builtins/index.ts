@@ -28,6 +28,7 @@ import { register as jwt } from './jwt.ts';
 import { register as jsonschema } from './jsonschema.ts';
 import { register as graphql } from './graphql.ts';
 import { register as aws } from './aws.ts';
+import { register as x509 } from './x509.ts';
 
 let cached: BuiltinRegistry | undefined;
 
@@ -59,6 +60,7 @@ export function createDefaultRegistry(): BuiltinRegistry {
     jsonschema,
     graphql,
     aws,
+    x509,
     unsupported,
   ]) {
     reg(r);

@@ -82,7 +82,7 @@ const STD_BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
  * Finds the first well-formed PEM block (BEGIN at the start of the text or of a line, matching
  * END line, valid base64 body) and returns it with the text after its END line.
  */
-function pemDecode(data: string): { block: PemBlock; rest: string } | undefined {
+export function pemDecode(data: string): { block: PemBlock; rest: string } | undefined {
   let rest = data;
   for (;;) {
     if (rest.startsWith('-----BEGIN ')) {

@@ -10,13 +10,6 @@ import { builtinError, type BuiltinRegistry } from './registry.ts';
 const UNSUPPORTED: Record<string, [number, string]> = {
   'http.send': [1, 'network calls are not allowed in the decision path'],
   'net.lookup_ip_addr': [1, 'DNS lookups are network calls, which are not allowed in the decision path'],
-  'crypto.x509.parse_certificates': [1, 'X.509 parsing is not implemented'],
-  'crypto.x509.parse_and_verify_certificates': [1, 'X.509 parsing is not implemented'],
-  'crypto.x509.parse_and_verify_certificates_with_options': [2, 'X.509 parsing is not implemented'],
-  'crypto.x509.parse_certificate_request': [1, 'X.509 parsing is not implemented'],
-  'crypto.x509.parse_keypair': [2, 'X.509 parsing is not implemented'],
-  'crypto.x509.parse_rsa_private_key': [1, 'X.509 parsing is not implemented'],
-  'crypto.parse_private_keys': [1, 'private key parsing is not implemented'],
   'rego.parse_module': [2, "OPA's JSON AST format is not produced by this engine"],
   'rego.metadata.chain': [0, 'METADATA annotations are not parsed'],
   'rego.metadata.rule': [0, 'METADATA annotations are not parsed'],

@@ -411,7 +411,11 @@ function dependencies(tree: RuleTree, cr: CompiledRule): Set<RuleNode> {
         }
         const seg = t.path[i]!;
         const key =
-          seg.type === 'string' ? seg.value : seg.type === 'number' && Number.isInteger(seg.value) ? String(seg.value) : undefined;
+          seg.type === 'string'
+            ? seg.value
+            : seg.type === 'number' && Number.isInteger(seg.value)
+              ? String(seg.value)
+              : undefined;
         if (key !== undefined) {
           // A static path that leaves the rule tree reads base data only.
           const child = node.children.get(key);
