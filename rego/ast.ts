@@ -13,7 +13,7 @@
  */
 import type { Builtin } from './builtins/registry.ts';
 import type { Span } from './errors.ts';
-import type { Value } from './value.ts';
+import type { PlainObject, Value } from './value.ts';
 
 export type Term =
   | NullTerm
@@ -230,6 +230,26 @@ export interface Rule {
   readonly body: Body;
   readonly elses: readonly ElseClause[];
   readonly span: Span;
+  /** The `rule` and `document` scope METADATA blocks attached to this rule, in source order. */
+  readonly annotations?: readonly Annotations[] | undefined;
+}
+
+export type AnnotationScope = 'rule' | 'document' | 'package' | 'subpackages';
+
+/**
+ * One `# METADATA` block: YAML in the comment lines that follow it, attached to the next
+ * package or rule. `scope` defaults to `rule` on a rule and `package` on a package.
+ */
+export interface Annotations {
+  readonly scope: AnnotationScope;
+  /**
+   * The block as `rego.metadata.rule()` returns it (OPA's shape: `scope`, and when present
+   * `title`, `description`, `entrypoint`, `organizations`, `related_resources`, `authors` as
+   * `{name, email}`, `schemas`, `custom`).
+   */
+  readonly value: PlainObject;
+  /** The `# METADATA` line. */
+  readonly span: Span;
 }
 
 export interface Module {
@@ -238,6 +258,8 @@ export interface Module {
   readonly packageSpan: Span;
   readonly imports: readonly Import[];
   readonly rules: readonly Rule[];
+  /** The `package` and `subpackages` scope METADATA blocks attached to the package. */
+  readonly annotations?: readonly Annotations[] | undefined;
   /** `import rego.v1` or v1 by default; `rego.v2` also accepted. */
   readonly regoVersion: 'v1';
 }

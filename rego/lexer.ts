@@ -19,6 +19,12 @@ const MAX_DIGITS = 30_000;
  * previous template expression. A part ends either with the closing quote (`last`) or with the
  * `{` that opens the next expression, whose tokens follow it.
  */
+/** A `#` comment: its text after the `#`, and its span (from the `#`), for METADATA blocks. */
+export interface Comment {
+  readonly text: string;
+  readonly span: Span;
+}
+
 export type TokenKind = 'ident' | 'number' | 'string' | 'template' | 'punct' | 'eof' | 'error';
 
 export interface Token {
@@ -98,9 +104,10 @@ const isDigit = (c: string): boolean => c >= '0' && c <= '9';
 /**
  * Splits a source into tokens, ending with an `eof` token. A lexical error does not throw:
  * it becomes an `error` token (followed by `eof`) so that the parser reports it only when it
- * gets there, and an earlier syntax error wins, as in OPA.
+ * gets there, and an earlier syntax error wins, as in OPA. Comments are not tokens; when
+ * `comments` is given, each one is appended to it.
  */
-export function tokenize(source: Source): Token[] {
+export function tokenize(source: Source, comments?: Comment[]): Token[] {
   const text = source.text;
   const out: Token[] = [];
   let pos = text.charCodeAt(0) === 0xfeff ? 1 : 0;
@@ -152,6 +159,7 @@ export function tokenize(source: Source): Token[] {
       ws = true;
     } else if (c === '#') {
       while (pos < text.length && text[pos] !== '\n') pos++;
+      comments?.push({ text: text.slice(start + 1, pos), span: span(start, pos) });
       ws = true;
     } else if (isLetter(c)) {
       while (pos < text.length && (isLetter(text[pos]!) || isDigit(text[pos]!))) pos++;
@@ -407,10 +415,12 @@ export class TokenCursor {
   /** Counter for renaming `_` to `$_N`, unique within one parse; rewound on backtracking. */
   protected wildcards = 0;
   protected depth = 0;
+  /** Every comment of the source, in order. */
+  protected readonly comments: Comment[] = [];
 
   constructor(source: Source) {
     this.source = source;
-    this.toks = tokenize(source);
+    this.toks = tokenize(source, this.comments);
   }
 
   protected save(): Saved {

@@ -16,6 +16,7 @@ import type {
   Term,
   VarTerm,
 } from './ast.ts';
+import { attachAnnotations, type Statement } from './annotations.ts';
 import { RegoError, type Source, type Span } from './errors.ts';
 import { KEYWORDS, spanOf } from './lexer.ts';
 import { isBinaryOp, TEMPLATE_STRING, TermParser, typeLabel } from './parser-terms.ts';
@@ -78,12 +79,41 @@ class ModuleParser extends TermParser {
     this.next();
     const { path, span } = this.packagePath();
     const imports: Import[] = [];
-    const rules: Rule[] = [];
+    let rules: Rule[] = [];
+    const stmts: Statement[] = [{ kind: 'package', line: first.span.line }];
     while (this.peek().kind !== 'eof') {
-      if (this.isKw('import')) imports.push(this.importDecl());
-      else rules.push(this.rule());
+      if (this.isKw('import')) {
+        const imp = this.importDecl();
+        imports.push(imp);
+        stmts.push({ kind: 'import', line: imp.span.line });
+      } else {
+        const rule = this.rule();
+        rules.push(rule);
+        stmts.push({ kind: 'rule', line: rule.span.line });
+      }
     }
-    return { package: path, packageSpan: spanOf(first.span, span), imports, rules, regoVersion: 'v1' };
+    const packageSpan = spanOf(first.span, span);
+    if (!this.comments.some((c) => c.text.includes('METADATA')))
+      return { package: path, packageSpan, imports, rules, regoVersion: 'v1' };
+    // Statement i is the package (0), then imports and rules in source order.
+    const attached = attachAnnotations(this.comments, stmts);
+    const ruleStmt: number[] = [];
+    stmts.forEach((s, i) => {
+      if (s.kind === 'rule') ruleStmt.push(i);
+    });
+    rules = rules.map((r, i) => {
+      const annotations = attached.get(ruleStmt[i]!);
+      return annotations ? { ...r, annotations } : r;
+    });
+    const annotations = attached.get(0);
+    return {
+      package: path,
+      packageSpan,
+      imports,
+      rules,
+      regoVersion: 'v1',
+      ...(annotations && { annotations }),
+    };
   }
 
   private packagePath(): { path: string[]; span: Span } {

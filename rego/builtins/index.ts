@@ -21,6 +21,7 @@ import { register as templateString } from './template-string.ts';
 import { register as time } from './time.ts';
 import { register as types } from './types.ts';
 import { register as units } from './units.ts';
+import { register as metadata } from './metadata.ts';
 import { register as misc } from './misc.ts';
 import { register as unsupported } from './unsupported.ts';
 import { register as graph } from './graph.ts';
@@ -55,6 +56,7 @@ export function createDefaultRegistry(): BuiltinRegistry {
     time,
     net,
     misc,
+    metadata,
     graph,
     jwt,
     jsonschema,

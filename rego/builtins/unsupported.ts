@@ -11,8 +11,6 @@ const UNSUPPORTED: Record<string, [number, string]> = {
   'http.send': [1, 'network calls are not allowed in the decision path'],
   'net.lookup_ip_addr': [1, 'DNS lookups are network calls, which are not allowed in the decision path'],
   'rego.parse_module': [2, "OPA's JSON AST format is not produced by this engine"],
-  'rego.metadata.chain': [0, 'METADATA annotations are not parsed'],
-  'rego.metadata.rule': [0, 'METADATA annotations are not parsed'],
 };
 
 export function register(r: BuiltinRegistry): void {

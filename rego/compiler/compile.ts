@@ -4,11 +4,13 @@
  * together as one {@link RegoError}.
  */
 import type { Body, Module, RefTerm, Rule, Term, VarTerm } from '../ast.ts';
+import { METADATA_CHAIN } from '../builtins/metadata.ts';
 import type { BuiltinRegistry } from '../builtins/registry.ts';
 import { RegoError, type RegoErrorDetail, type Source } from '../errors.ts';
 import { parseModule } from '../parser.ts';
 import { type ResolveContext, resolveQuery, resolveRules } from './resolve.ts';
 import { Linker } from './link.ts';
+import { AnnotationSet } from './metadata.ts';
 import { SafetyChecker } from './safety.ts';
 import { type CompiledRule, type RuleNode, RuleTree } from './tree.ts';
 import { allVars, outputs } from './vars.ts';
@@ -131,8 +133,9 @@ export function compileModules(sources: readonly Source[], registry: BuiltinRegi
 
   checkCalls(tree, registry, arity, errors);
   checkRecursion(tree, errors);
+  const annotations = new AnnotationSet(modules, errors);
   if (errors.length > 0) throw new RegoError(errors[0]!.code, errors[0]!.message, errors[0]!.span, errors);
-  linkTree(tree, new Linker(registry));
+  linkTree(tree, new Linker(registry), annotations);
   return { tree, modules };
 }
 
@@ -182,6 +185,7 @@ function makeCompiled(rule: Rule, node: RuleNode, suffix: Term[], mod: Module): 
   return {
     rule,
     kind: rule.kind,
+    pkg: mod.package,
     path: node.path,
     suffix,
     args: rule.head.args ?? [],
@@ -473,10 +477,14 @@ function checkRecursion(tree: RuleTree, errors: RegoErrorDetail[]): void {
   for (const n of deps.keys()) if (!state.has(n)) dfs(n);
 }
 
-/** Runs the link step over every rule of the tree (constant folding, builtin resolution). */
-function linkTree(tree: RuleTree, linker: Linker): void {
+/**
+ * Runs the link step over every rule of the tree (constant folding, builtin resolution; the
+ * `rego.metadata.*` calls of a rule get that rule's value).
+ */
+function linkTree(tree: RuleTree, linker: Linker, annotations: AnnotationSet): void {
   const t = (x: Term | undefined): Term | undefined => x && linker.term(x);
   const link = (cr: CompiledRule): CompiledRule => {
+    linker.metadata = (name) => (name === METADATA_CHAIN ? annotations.chain(cr) : annotations.rule(cr));
     const r = cr.rule;
     const head = { ...r.head, key: t(r.head.key), value: t(r.head.value) };
     const body = linker.body(r.body);
@@ -492,4 +500,5 @@ function linkTree(tree: RuleTree, linker: Linker): void {
     node.rules.splice(0, node.rules.length, ...node.rules.map(link));
     if (node.defaultRule) node.defaultRule = link(node.defaultRule);
   }
+  linker.metadata = undefined;
 }

@@ -4,6 +4,7 @@
  * nor looks a builtin up by name on every call. Pure rewriting: no semantic change.
  */
 import type { Body, Expr, ExprNode, Term, With } from '../ast.ts';
+import { METADATA_CHAIN, METADATA_RULE } from '../builtins/metadata.ts';
 import type { BuiltinRegistry } from '../builtins/registry.ts';
 import { ObjectBuilder, RegoSet, type Value } from '../value.ts';
 
@@ -24,6 +25,11 @@ export function literalValue(t: Term): Value | undefined {
 
 export class Linker {
   private readonly registry: BuiltinRegistry;
+  /**
+   * While a rule is linked: the value of `rego.metadata.chain()` / `rego.metadata.rule()` in
+   * it (OPA computes them at compile time too). Calls outside rules keep the registry's builtin.
+   */
+  metadata: ((name: typeof METADATA_CHAIN | typeof METADATA_RULE) => Value) | undefined;
   constructor(registry: BuiltinRegistry) {
     this.registry = registry;
   }
@@ -85,7 +91,11 @@ export class Linker {
         return { ...t, head: this.term(t.head), path: t.path.map((p) => this.term(p)) };
       case 'call': {
         const args = t.args.map((a) => this.term(a));
-        const builtin = t.name.startsWith('data.') ? undefined : this.registry.get(t.name);
+        let builtin = t.name.startsWith('data.') ? undefined : this.registry.get(t.name);
+        if (builtin && this.metadata && (t.name === METADATA_CHAIN || t.name === METADATA_RULE)) {
+          const value = this.metadata(t.name);
+          builtin = { ...builtin, fn: () => value };
+        }
         return { ...t, args, builtin };
       }
       case 'arraycomp':

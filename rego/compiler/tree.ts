@@ -9,6 +9,8 @@ import type { Body, Rule, RuleKind, Term } from '../ast.ts';
 export interface CompiledRule {
   readonly rule: Rule;
   readonly kind: RuleKind;
+  /** The package of the module declaring the rule, e.g. `['orchestrator']`. */
+  readonly pkg: readonly string[];
   /** Full static path, e.g. `['orchestrator', 'decision']` (without `data`). */
   readonly path: readonly string[];
   /** Dynamic part of a ref head (`p[x].y` → `[x, "y"]`), empty otherwise. */
