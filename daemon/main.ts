@@ -7,6 +7,8 @@ import { Queue, type RedisOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { createDefaultConnectors } from '../connectors/registry.ts';
+import { runJury } from '../judges/jury.ts';
+import { loadPanel } from '../judges/panel.ts';
 import { buildServer } from './api/server.ts';
 import { type Config, configSummary } from './config/index.ts';
 import { EventBus } from './core/events.ts';
@@ -131,8 +133,13 @@ export async function startDaemon(config: Config, opts: StartOptions = {}): Prom
   );
   bus.on('policy.loaded', (e) => logger.info({ revision: e.revision, engine: e.engine }, 'policy loaded'));
 
+  // The jury is optional: without a panel, judge-bound commands wait for a person.
+  const panel = config.juryPanel ? loadPanel(config.juryPanel) : undefined;
+  if (panel) logger.info({ jurors: panel.jurors.map((j) => j.id), rule: panel.rule }, 'jury panel loaded');
+
   let poller: Poller | undefined;
   const pipeline = new Pipeline({
+    jury: panel ? (request) => runJury(panel, request) : undefined,
     ledger,
     policy,
     connectors,

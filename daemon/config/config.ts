@@ -43,6 +43,8 @@ export interface Config {
   readonly policyEngine: PolicyEngineKind;
   /** `POLICY_WASM_PATH`: the `opa build -t wasm` bundle; required when `policyEngine` is wasm. @defaultValue undefined */
   readonly policyWasmPath: string | undefined;
+  /** `JURY_PANEL`: the jury's panel file (`judges/panel.json`); unset means no jury: judge-bound commands wait for a person. @defaultValue undefined */
+  readonly juryPanel: string | undefined;
   /** `POLICY_EVAL_TIMEOUT_MS`: longest one policy evaluation may take before the command is blocked. @defaultValue 50 */
   readonly policyEvalTimeoutMs: number;
   /** `POLICY_MAX_STEPS`: evaluation step budget of the Rego engine. @defaultValue 100000 */

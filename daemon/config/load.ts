@@ -58,6 +58,7 @@ function toConfig(env: ParsedEnv, authTokens: readonly AuthToken[]): Config {
     policyDir: env.POLICY_DIR,
     policyEngine: env.POLICY_ENGINE,
     policyWasmPath: env.POLICY_WASM_PATH,
+    juryPanel: env.JURY_PANEL,
     policyEvalTimeoutMs: env.POLICY_EVAL_TIMEOUT_MS,
     policyMaxSteps: env.POLICY_MAX_STEPS,
     policyWatch: env.POLICY_WATCH,

@@ -32,11 +32,37 @@ import {
 } from '../core/types.ts';
 import { OrchestratorError } from '../errors/registry.ts';
 import { PipelineErrors } from '../errors/pipeline.ts';
+import type { JuryRequest, JuryResult } from '../../judges/jury.ts';
 import { buildPolicyInput } from '../policy/input.ts';
 import { failWithoutCall, runConnector } from './executor.ts';
 import { Recorder, type Step } from './recorder.ts';
 
 const NO_JURY = 'jury not configured: a person must approve';
+
+/** What the ledger keeps of a jury run: every juror's vote, its cost and the prompt it saw. */
+function juryRecord(r: JuryResult): Record<string, unknown> {
+  return {
+    outcome: r.outcome,
+    approvals: r.approvals,
+    required: r.required,
+    wall_ms: Math.round(r.wallMs),
+    cost_usd: r.costUsd,
+    ...(r.skipped ? { skipped: r.skipped } : {}),
+    votes: r.votes.map((v) => ({
+      juror: v.juror,
+      model: v.model,
+      status: v.status,
+      verdict: v.verdict,
+      confidence: v.confidence,
+      rationale: v.rationale,
+      risk_flags: v.risk_flags,
+      latency_ms: Math.round(v.latencyMs),
+      tokens: v.tokens,
+      cost_usd: v.costUsd,
+      prompt_hash: v.promptHash,
+    })),
+  };
+}
 
 function serviceOf(command: Record<string, unknown>): string | undefined {
   const params = (command.params ?? {}) as Record<string, unknown>;
@@ -57,6 +83,8 @@ export interface PipelineDeps {
   readonly historyWindowMs: number;
   readonly maxCommandBytes: number;
   readonly maxStringLength: number;
+  /** The LLM jury for judge-bound commands; without it they wait for a person. */
+  readonly jury?: ((request: JuryRequest) => Promise<JuryResult>) | undefined;
   /** Called for invalid jobs after they are recorded (the poller moves them to the dead-letter queue). */
   readonly deadLetter: (job: { queue: string; data: unknown; reason: unknown }) => Promise<void>;
   readonly now?: () => Date;
@@ -316,8 +344,18 @@ export class Pipeline {
       return 'BLOCKED';
     }
 
+    if (decision.action === 'judge' && this.d.jury) {
+      if (
+        !(await this.rec.advance(action, [...entering, { to: 'JUDGING', payload: summary }], from, decision))
+      ) {
+        return 'RACED';
+      }
+      decided();
+      return this.judge(action, command, decision, history);
+    }
+
     if (decision.action === 'judge') {
-      // The jury lands with its own issue; until then a judge-bound command waits for a person.
+      // No jury configured: a judge-bound command waits for a person.
       const steps: Step[] = [
         ...entering,
         { to: 'JUDGING', payload: summary },
@@ -352,6 +390,64 @@ export class Pipeline {
     if (!(await this.rec.advance(action, steps, from, decision))) return 'RACED';
     decided();
     return { connector };
+  }
+
+  /**
+   * Asks the jury. A majority (or the panel's rule) approves → APPROVED (executed next);
+   * anything else, including a jury that cannot answer, → NEEDS_APPROVAL with an alert.
+   */
+  private async judge(
+    action: ActionRecord,
+    command: Record<string, unknown>,
+    decision: PolicyDecision,
+    history: HistoryContext,
+  ): Promise<ActionStatus | 'RACED'> {
+    let result: JuryResult | undefined;
+    let failure: string | undefined;
+    try {
+      result = await this.d.jury!({
+        command,
+        policy: { risk: decision.risk, reasons: decision.reasons },
+        history,
+        agent: { id: action.agentId, queue: action.queue },
+      });
+    } catch (err) {
+      failure = err instanceof Error ? err.message : String(err);
+    }
+    const jury = result ? juryRecord(result) : null;
+    if (result?.outcome === 'approve') {
+      return (await this.rec.move(action, 'APPROVED', { jury }, { from: ['JUDGING'] }))
+        ? 'APPROVED'
+        : 'RACED';
+    }
+    const reason = failure
+      ? 'the jury could not answer: a person must decide'
+      : 'the jury did not approve: a person must decide';
+    if (
+      !(await this.rec.move(
+        action,
+        'NEEDS_APPROVAL',
+        { reason, jury, ...(failure ? { error: failure } : {}) },
+        { from: ['JUDGING'] },
+      ))
+    ) {
+      return 'RACED';
+    }
+    if (failure) {
+      this.rec.alert(
+        'jury_unavailable',
+        'high',
+        `Jury could not decide ${action.actionId}`,
+        {
+          agent: action.agentId,
+          action_id: action.actionId,
+          error: failure,
+        },
+        ['operations', 'engineering'],
+      );
+    }
+    this.rec.needsApproval(action);
+    return 'NEEDS_APPROVAL';
   }
 
   /** The policy's history counts: earlier commands of this type, by service and by agent. */
