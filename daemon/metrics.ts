@@ -146,6 +146,12 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
  * const text = await metrics.render(); // orchestrator_commands_total{command_type="…",status="QUEUED"} 1 …
  * ```
  */
+const VOTES = new Set(['approve', 'reject', 'timeout', 'error', 'invalid', 'refused', 'not_needed']);
+/** Vote labels come from a closed set. */
+function voteLabel(v: string): string {
+  return VOTES.has(v) ? v : 'other';
+}
+
 export function createMetrics(opts: MetricsOptions = {}): Metrics {
   const maxLabelValues = opts.maxLabelValues ?? METRICS_DEFAULTS.maxLabelValues;
   const queueTimeoutMs = opts.queueTimeoutMs ?? METRICS_DEFAULTS.queueTimeoutMs;
@@ -156,6 +162,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
   const commandType = new LabelGuard(maxLabelValues, opts.commandTypes ? { allowed: opts.commandTypes } : {});
   const connectorName = new LabelGuard(maxLabelValues);
   const alertKind = new LabelGuard(maxLabelValues);
+  const jurorName = new LabelGuard(maxLabelValues);
   const routeName = new LabelGuard(maxLabelValues, { pattern: ROUTE_PATTERN });
 
   const commands = new Counter({
@@ -205,6 +212,48 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
   const reloadFailures = new Counter({
     name: 'orchestrator_policy_reload_failures_total',
     help: 'Policy edits refused (compile error or failing policy tests); the last good policy kept running.',
+    registers,
+  });
+  const juryVotes = new Counter({
+    name: 'orchestrator_jury_votes_total',
+    help: 'Jury votes, by juror and vote (approve, reject, or why there was no verdict: timeout, error, invalid, refused, not_needed).',
+    labelNames: ['juror', 'vote'] as const,
+    registers,
+  });
+  const juryOutcomes = new Counter({
+    name: 'orchestrator_jury_outcomes_total',
+    help: 'Panel outcomes: approve (executed) or needs_approval (sent to a person).',
+    labelNames: ['outcome'] as const,
+    registers,
+  });
+  const juryDisagreements = new Counter({
+    name: 'orchestrator_jury_disagreements_total',
+    help: 'Panels whose jurors returned both approve and reject verdicts.',
+    registers,
+  });
+  const jurorLatency = new Histogram({
+    name: 'orchestrator_juror_duration_seconds',
+    help: 'Time each juror took to answer (or to be cut off).',
+    labelNames: ['juror'] as const,
+    buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30],
+    registers,
+  });
+  const juryWall = new Histogram({
+    name: 'orchestrator_jury_duration_seconds',
+    help: 'Wall time of a whole panel run.',
+    buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30],
+    registers,
+  });
+  const juryTokens = new Counter({
+    name: 'orchestrator_jury_tokens_total',
+    help: 'Tokens used by jurors, by juror and kind (prompt, completion).',
+    labelNames: ['juror', 'kind'] as const,
+    registers,
+  });
+  const juryCost = new Counter({
+    name: 'orchestrator_jury_cost_usd_total',
+    help: 'Estimated cost of jury calls in US dollars, by juror.',
+    labelNames: ['juror'] as const,
     registers,
   });
   const alerts = new Counter({
@@ -304,6 +353,20 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
         }),
         bus.on('alert', (e) => {
           alerts.inc({ kind: alertKind.value(e.kind), severity: severityLabel(e.alert.severity) });
+        }),
+        bus.on('judged', (e) => {
+          juryOutcomes.inc({ outcome: e.outcome === 'approve' ? 'approve' : 'needs_approval' });
+          juryWall.observe(e.wallMs / 1e3);
+          const verdicts = new Set(e.votes.map((v) => v.verdict).filter((v) => v !== null));
+          if (verdicts.size > 1) juryDisagreements.inc();
+          for (const v of e.votes) {
+            const juror = jurorName.value(v.juror);
+            juryVotes.inc({ juror, vote: voteLabel(v.verdict ?? v.status) });
+            jurorLatency.observe({ juror }, v.latencyMs / 1e3);
+            juryTokens.inc({ juror, kind: 'prompt' }, v.tokens.prompt);
+            juryTokens.inc({ juror, kind: 'completion' }, v.tokens.completion);
+            juryCost.inc({ juror }, v.costUsd);
+          }
         }),
       ];
       return () => {

@@ -36,6 +36,22 @@ export interface OrchestratorEvents {
   };
   /** Time spent in one pipeline stage. */
   stage: { stage: 'validate' | 'policy' | 'ledger' | 'execute' | 'total'; ms: number; commandType: string };
+  /** The jury voted on a judge-bound command. */
+  judged: {
+    agentId: string;
+    actionId: string;
+    commandType: string;
+    outcome: 'approve' | 'needs_approval';
+    wallMs: number;
+    votes: readonly {
+      juror: string;
+      status: string;
+      verdict: 'approve' | 'reject' | null;
+      latencyMs: number;
+      tokens: { prompt: number; completion: number };
+      costUsd: number;
+    }[];
+  };
   'policy.loaded': { engine: string; revision: string };
   'policy.reload_failed': { engine: string; error: string; keptRevision: string | undefined };
   /** Something a person must hear about. */

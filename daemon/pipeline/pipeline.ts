@@ -415,6 +415,23 @@ export class Pipeline {
       failure = err instanceof Error ? err.message : String(err);
     }
     const jury = result ? juryRecord(result) : null;
+    if (result) {
+      this.d.bus.emit('judged', {
+        agentId: action.agentId,
+        actionId: action.actionId,
+        commandType: action.commandType,
+        outcome: result.outcome,
+        wallMs: result.wallMs,
+        votes: result.votes.map((v) => ({
+          juror: v.juror,
+          status: v.status,
+          verdict: v.verdict,
+          latencyMs: v.latencyMs,
+          tokens: { prompt: v.tokens.prompt, completion: v.tokens.completion },
+          costUsd: v.costUsd,
+        })),
+      });
+    }
     if (result?.outcome === 'approve') {
       return (await this.rec.move(action, 'APPROVED', { jury }, { from: ['JUDGING'] }))
         ? 'APPROVED'

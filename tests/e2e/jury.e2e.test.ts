@@ -93,6 +93,11 @@ describe('the jury decides judge-bound commands in the real daemon', () => {
     expect(jury).toMatchObject({ outcome: 'approve', approvals: 2, required: 2 });
     expect((jury.votes as Json[]).map((v) => v.juror)).toEqual(['security', 'compliance', 'business']);
     expect(bridge.executions('jury-refresh-1')).toBe(1);
+    const metrics = await (await fetch(`${daemon.url}/metrics`)).text();
+    expect(metrics).toMatch(/orchestrator_jury_votes_total\{juror="security",vote="approve"\} 1/);
+    expect(metrics).toMatch(/orchestrator_jury_outcomes_total\{outcome="approve"\} 1/);
+    expect(metrics).toContain('orchestrator_juror_duration_seconds_bucket');
+    expect(metrics).toContain('orchestrator_jury_cost_usd_total');
   });
 
   it('one approval of three: NEEDS_APPROVAL, nothing executed', async () => {
