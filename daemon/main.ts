@@ -21,6 +21,7 @@ import { COMMAND_TYPES } from './contract/command.ts';
 import { Pipeline } from './pipeline/pipeline.ts';
 import { createPolicyEngine } from './policy/create.ts';
 import { Poller } from './poller/poller.ts';
+import { jobIdFor } from './sdk/queue.ts';
 
 export interface DaemonHandle {
   readonly url: string;
@@ -203,6 +204,21 @@ export async function startDaemon(config: Config, opts: StartOptions = {}): Prom
     tokens: config.authTokens,
     bodyLimit: config.bodyLimitBytes,
     rateLimitPerMinute: config.rateLimitPerMinute,
+    approvals: {
+      policyRevision: () => policy.revision,
+      // A new job id: the original job (same action) may still be retained as completed.
+      // BullMQ job ids must not contain ':'.
+      requeue: async (agentId, actionId) => {
+        const a = await ledger.getAction(agentId, actionId);
+        if (!a) return;
+        const queue = queues.get(a.queue) ?? queues.get(config.queues[0]!)!;
+        await queue.add(
+          a.commandType,
+          { agent_id: agentId, command: a.command },
+          { jobId: `${jobIdFor(agentId, actionId)}-approved` },
+        );
+      },
+    },
     logger,
   });
   const address = await app.listen({ port: config.port, host: config.host });

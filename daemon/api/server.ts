@@ -29,6 +29,7 @@ import { authHook, type TokenEntry, TokenVerifier } from './auth.ts';
 import { errorHandler, notFoundHandler } from './error-handler.ts';
 import { registerOpenApi } from './openapi.ts';
 import { actionRoutes } from './routes-actions.ts';
+import { type ApprovalRoutesOptions, approvalRoutes } from './routes-approvals.ts';
 import { commandRoutes } from './routes-commands.ts';
 import { operationRoutes } from './routes-operations.ts';
 
@@ -53,6 +54,8 @@ export interface ServerDeps {
    * @defaultValue 3000 (ms)
    */
   readonly readinessTimeoutMs?: number;
+  /** Human approvals (`/v1/approvals`); without them those routes are not served. */
+  readonly approvals?: Omit<ApprovalRoutesOptions, 'ledger'>;
   /** A pino logger; without one the server logs nothing. */
   readonly logger?: FastifyBaseLogger;
 }
@@ -109,6 +112,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     deps.readRateLimitPerMinute ?? deps.rateLimitPerMinute * SERVER_DEFAULTS.readRateMultiplier;
   app.register(commandRoutes, { intake: deps.intake, rateLimitPerMinute: deps.rateLimitPerMinute });
   app.register(actionRoutes, { ledger: deps.ledger, readRateLimitPerMinute: readRate });
+  if (deps.approvals) app.register(approvalRoutes, { ledger: deps.ledger, ...deps.approvals });
   app.register(operationRoutes, {
     readiness: deps.readiness,
     metrics: deps.metrics,

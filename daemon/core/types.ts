@@ -3,7 +3,10 @@
  * API) is written against these types only, so they can be built and tested separately.
  */
 
-/** Every status an action can have. Terminal: BLOCKED, REJECTED, NEEDS_APPROVAL, SUCCESS, FAILED. */
+/**
+ * Every status an action can have. Terminal: BLOCKED, REJECTED, NEEDS_APPROVAL, SUCCESS, FAILED.
+ * NEEDS_APPROVAL is terminal for the pipeline, but a human grant can move it on (see TRANSITIONS).
+ */
 export const ACTION_STATUSES = [
   'QUEUED',
   'EVALUATING',
@@ -37,7 +40,9 @@ export const TRANSITIONS: Readonly<Record<ActionStatus, readonly ActionStatus[]>
   EXECUTING: ['SUCCESS', 'FAILED'],
   BLOCKED: [],
   REJECTED: [],
-  NEEDS_APPROVAL: [],
+  // Terminal for the pipeline's own run; only a person's grant (routes-approvals.ts) leaves it,
+  // and a policy that now blocks still wins over that grant.
+  NEEDS_APPROVAL: ['APPROVED', 'REJECTED', 'BLOCKED'],
   SUCCESS: [],
   FAILED: [],
 };
@@ -119,6 +124,26 @@ export interface StoredDecision extends PolicyDecision {
   readonly at: string;
 }
 
+/** A person's decision on a NEEDS_APPROVAL action: single use, bound to the command's digest. */
+export interface ApprovalGrant {
+  readonly agentId: string;
+  readonly actionId: string;
+  /** Token subject of the person who decided (never the submitting agent). */
+  readonly approver: string;
+  readonly decision: 'approve' | 'reject';
+  readonly reason: string;
+  /** `payloadHash` of the command the person saw; execution requires the same digest. */
+  readonly paramsDigest: string;
+  /** Policy revision in force when the person decided (for the audit trail). */
+  readonly policyRevision: string;
+  readonly expiresAt: string;
+  /** When the pipeline consumed the grant; null while unused. */
+  readonly usedAt: string | null;
+  readonly createdAt: string;
+}
+
+export type NewGrant = Omit<ApprovalGrant, 'usedAt' | 'createdAt'>;
+
 export interface NewAction {
   readonly agentId: string;
   readonly actionId: string;
@@ -184,6 +209,13 @@ export interface Ledger {
     windowMs: number;
     excludeActionId?: string;
   }): Promise<HistoryContext>;
+  /** Stores a person's decision; false when the action already has one (one grant per action). */
+  grantApproval(g: NewGrant): Promise<boolean>;
+  /**
+   * Marks the action's grant used, atomically, if it is unused and not expired; returns it, or
+   * undefined (no grant, already used, or expired). The caller still checks decision and digest.
+   */
+  consumeGrant(agentId: string, actionId: string): Promise<ApprovalGrant | undefined>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -15,6 +15,7 @@
  * ```
  */
 export * from './api.ts';
+export * from './approvals.ts';
 export * from './config.ts';
 export * from './contract.ts';
 export * from './intake.ts';

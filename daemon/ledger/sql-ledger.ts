@@ -4,11 +4,13 @@
  */
 import type {
   ActionEvent,
+  ApprovalGrant,
   ActionRecord,
   ActionStatus,
   HistoryContext,
   Ledger,
   NewAction,
+  NewGrant,
   PolicyDecision,
   StoredDecision,
 } from '../core/types.ts';
@@ -18,6 +20,7 @@ import { Batcher } from './batcher.ts';
 import type { SqlDriver } from './driver.ts';
 import { BATCH_SQL } from './sql-batch.ts';
 import { migrate } from './migrate.ts';
+import { GRANT_SQL, type GrantRow, toGrant } from './sql-approvals.ts';
 import {
   type ActionRow,
   DENIAL_STATUSES,
@@ -326,6 +329,25 @@ export class SqlLedger implements Ledger {
       service: { attempts_1h: row?.service_attempts ?? 0, denials_1h: row?.service_denials ?? 0 },
       agent: { attempts_1h: row?.agent_attempts ?? 0, denials_1h: row?.agent_denials ?? 0 },
     };
+  }
+
+  async grantApproval(g: NewGrant): Promise<boolean> {
+    const rows = await this.#db.query<{ agent_id: string }>(GRANT_SQL.grant, [
+      g.agentId,
+      g.actionId,
+      g.approver,
+      g.decision,
+      g.reason,
+      g.paramsDigest,
+      g.policyRevision,
+      g.expiresAt,
+    ]);
+    return rows.length > 0;
+  }
+
+  async consumeGrant(agentId: string, actionId: string): Promise<ApprovalGrant | undefined> {
+    const [row] = await this.#db.query<GrantRow>(GRANT_SQL.consume, [agentId, actionId]);
+    return row && toGrant(row);
   }
 
   async ping(): Promise<void> {

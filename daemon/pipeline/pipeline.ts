@@ -4,6 +4,7 @@
  *   QUEUED → EVALUATING → ALLOWED | JUDGING | BLOCKED | REJECTED
  *   JUDGING → APPROVED | NEEDS_APPROVAL          (no jury yet: always NEEDS_APPROVAL)
  *   ALLOWED | APPROVED → EXECUTING → SUCCESS | FAILED
+ *   NEEDS_APPROVAL + a person's grant → APPROVED (executed) | BLOCKED (the policy now blocks)
  *
  * Every transition goes through the ledger first (compare-and-set on the previous status) and
  * is then announced on the event bus. Fail closed: if the policy cannot answer the command is
@@ -180,6 +181,7 @@ export class Pipeline {
     history?: HistoryContext,
   ): Promise<ProcessResult> {
     const ids = { agentId: action.agentId, actionId: action.actionId };
+    if (action.status === 'NEEDS_APPROVAL') return this.approved(action, command, history);
     if (TERMINAL_STATUSES.has(action.status)) return { status: 'DUPLICATE', ...ids };
     if (action.status === 'EXECUTING') {
       await this.rec.move(
@@ -465,6 +467,70 @@ export class Pipeline {
     }
     this.rec.needsApproval(action);
     return 'NEEDS_APPROVAL';
+  }
+
+  /**
+   * A job for an action waiting for a person (requeued by `POST /v1/approvals`, or a replay).
+   * Only an unused, unexpired approve grant for this exact command moves it on, and consuming
+   * it is atomic, so a replayed job or approval does nothing the second time. The current policy
+   * decides again first: a block now wins over the approval.
+   */
+  private async approved(
+    action: ActionRecord,
+    command: Record<string, unknown> & { action_id: string; command_type: string },
+    history?: HistoryContext,
+  ): Promise<ProcessResult> {
+    const ids = { agentId: action.agentId, actionId: action.actionId };
+    const grant = await this.d.ledger.consumeGrant(action.agentId, action.actionId);
+    if (grant?.decision !== 'approve') return { status: 'DUPLICATE', ...ids };
+    if (grant.paramsDigest !== action.payloadHash) {
+      this.rec.alert('approval_mismatch', 'high', `Approval of ${action.actionId} was for another command`, {
+        agent: action.agentId,
+        action_id: action.actionId,
+        approver: grant.approver,
+      });
+      return { status: 'DUPLICATE', ...ids };
+    }
+    const input = buildPolicyInput(
+      command,
+      { id: action.agentId, queue: action.queue },
+      history ?? (await this.history(action.agentId, command)),
+      (this.d.now ?? (() => new Date()))(),
+    );
+    let decision: PolicyDecision | undefined;
+    let failure: string | undefined;
+    try {
+      decision = this.d.policy.decide(input);
+    } catch (err) {
+      failure = err instanceof Error ? err.message : String(err);
+    }
+    const approval = {
+      approver: grant.approver,
+      reason: grant.reason,
+      granted_revision: grant.policyRevision,
+    };
+    if (!decision || decision.action === 'block') {
+      // Fail closed: a policy that blocks now, or cannot answer, wins over the person's approval.
+      const reasons = decision?.reasons ?? [`policy could not answer: ${failure}`];
+      const rationale = `Approved by ${grant.approver}, but blocked by the current policy: ${reasons.join(' ')}`;
+      const step = { to: 'BLOCKED' as const, payload: { rationale, approval, reasons } };
+      if (!(await this.rec.advance(action, [step], ['NEEDS_APPROVAL'], decision))) {
+        return this.reread(action, command);
+      }
+      this.rec.alert(
+        'approval_overridden',
+        decision?.alert?.severity ?? 'high',
+        rationale,
+        { agent: action.agentId, action_id: action.actionId, command_type: action.commandType, reasons },
+        decision?.alert?.teams ?? ['security', 'operations'],
+      );
+      return { status: 'BLOCKED', ...ids };
+    }
+    const step = { to: 'APPROVED' as const, payload: { ...approval, revision: decision.revision } };
+    if (!(await this.rec.advance(action, [step], ['NEEDS_APPROVAL'], decision))) {
+      return this.reread(action, command);
+    }
+    return this.execute(action, command, 'APPROVED');
   }
 
   /** The policy's history counts: earlier commands of this type, by service and by agent. */

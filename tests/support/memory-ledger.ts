@@ -15,11 +15,13 @@
  */
 import type {
   ActionEvent,
+  ApprovalGrant,
   ActionRecord,
   ActionStatus,
   HistoryContext,
   Ledger,
   NewAction,
+  NewGrant,
   PolicyDecision,
   StoredDecision,
 } from '../../daemon/core/types.ts';
@@ -38,6 +40,7 @@ export class MemoryLedger implements Ledger {
   /** When set, every method rejects with it (the store is "down"). */
   failWith: Error | undefined;
   private readonly rows = new Map<string, Row>();
+  private readonly grants = new Map<string, ApprovalGrant>();
   private seq = 0;
   private order = 0;
   private readonly now: () => Date;
@@ -202,6 +205,25 @@ export class MemoryLedger implements Ledger {
       service: { attempts_1h: ofService.length, denials_1h: ofService.filter(denied).length },
       agent: { attempts_1h: ofAgent.length, denials_1h: ofAgent.filter(denied).length },
     };
+  }
+
+  async grantApproval(g: NewGrant): Promise<boolean> {
+    this.check();
+    const k = this.key(g.agentId, g.actionId);
+    if (this.grants.has(k)) return false;
+    this.grants.set(k, { ...g, usedAt: null, createdAt: this.now().toISOString() });
+    return true;
+  }
+
+  async consumeGrant(agentId: string, actionId: string): Promise<ApprovalGrant | undefined> {
+    this.check();
+    const k = this.key(agentId, actionId);
+    const g = this.grants.get(k);
+    const now = this.now();
+    if (!g || g.usedAt !== null || Date.parse(g.expiresAt) <= now.getTime()) return undefined;
+    const used = { ...g, usedAt: now.toISOString() };
+    this.grants.set(k, used);
+    return used;
   }
 
   async ping(): Promise<void> {

@@ -1,0 +1,50 @@
+/**
+ * SQL for human approval grants (`approval_grants`, migration 20261121100000). Kept apart from
+ * `sql.ts`: grants are off the per-command hot path, so they are plain statements, not batched.
+ */
+import type { ApprovalGrant } from '../core/types.ts';
+import { toIso } from './sql.ts';
+
+export interface GrantRow {
+  agent_id: string;
+  action_id: string;
+  approver: string;
+  decision: 'approve' | 'reject';
+  reason: string;
+  params_digest: string;
+  policy_revision: string;
+  expires_at: Date | string;
+  used_at: Date | string | null;
+  created_at: Date | string;
+}
+
+const COLUMNS =
+  'agent_id, action_id, approver, decision, reason, params_digest, policy_revision, expires_at, used_at, created_at';
+
+export const GRANT_SQL = {
+  // ON CONFLICT DO NOTHING: a second decision on the same action inserts nothing (returns no row).
+  grant: `insert into approval_grants
+      (agent_id, action_id, approver, decision, reason, params_digest, policy_revision, expires_at)
+    values ($1, $2, $3, $4, $5, $6, $7, $8)
+    on conflict (agent_id, action_id) do nothing
+    returning agent_id`,
+  // One statement: two workers racing on the same grant cannot both see used_at null.
+  consume: `update approval_grants set used_at = now()
+    where agent_id = $1 and action_id = $2 and used_at is null and expires_at > now()
+    returning ${COLUMNS}`,
+} as const;
+
+export function toGrant(r: GrantRow): ApprovalGrant {
+  return {
+    agentId: r.agent_id,
+    actionId: r.action_id,
+    approver: r.approver,
+    decision: r.decision,
+    reason: r.reason,
+    paramsDigest: r.params_digest,
+    policyRevision: r.policy_revision,
+    expiresAt: toIso(r.expires_at),
+    usedAt: r.used_at === null ? null : toIso(r.used_at),
+    createdAt: toIso(r.created_at),
+  };
+}
