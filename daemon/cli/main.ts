@@ -8,6 +8,7 @@
  *   orchestrator policy test [dir]          run the policy's tests (like `opa test`)
  *   orchestrator policy eval --input <file> evaluate the decision for an input document
  *   orchestrator policy check [dir]         compile and test without evaluating
+ *   orchestrator approvals list|approve|reject   commands waiting for a person
  *   orchestrator migrate                    apply ledger migrations and exit
  *
  * Client commands read ORCHESTRATOR_URL (default http://127.0.0.1:8080) and ORCHESTRATOR_TOKEN.
@@ -20,7 +21,7 @@ import { loadConfig } from '../config/index.ts';
 import { OrchestratorError } from '../errors/registry.ts';
 import { createLedger } from '../ledger/create.ts';
 import { startDaemon } from '../main.ts';
-import { getAction, submitCommand } from '../sdk/index.ts';
+import { decideApproval, getAction, listApprovals, submitCommand } from '../sdk/index.ts';
 
 const program = new Command();
 program.name('orchestrator').description('MCP Orchestrator: governs what autonomous agents may do');
@@ -81,6 +82,35 @@ program
   .action(async (actionId: string) => {
     const a = await getAction(client(), actionId);
     process.stdout.write(`${JSON.stringify(a, null, 2)}\n`);
+  });
+
+const approvals = program
+  .command('approvals')
+  .description('commands waiting for a person (ORCHESTRATOR_TOKEN: oncall, security or admin)');
+approvals
+  .command('list')
+  .description('list the commands waiting for approval, with the policy reasons and the jury votes')
+  .action(async () => {
+    const pending = await listApprovals(client());
+    process.stdout.write(`${JSON.stringify(pending, null, 2)}\n`);
+  });
+approvals
+  .command('approve')
+  .argument('<action_id>')
+  .requiredOption('--reason <text>', 'why (recorded with the grant)')
+  .description('approve once: the command is re-evaluated by the current policy, then runs')
+  .action(async (actionId: string, o: { reason: string }) => {
+    await decideApproval(client(), actionId, { decision: 'approve', reason: o.reason });
+    process.stdout.write(`approved ${actionId}: it runs once, unless the current policy now blocks it\n`);
+  });
+approvals
+  .command('reject')
+  .argument('<action_id>')
+  .requiredOption('--reason <text>', 'why (recorded)')
+  .description('reject: the command ends REJECTED and never runs')
+  .action(async (actionId: string, o: { reason: string }) => {
+    await decideApproval(client(), actionId, { decision: 'reject', reason: o.reason });
+    process.stdout.write(`rejected ${actionId}\n`);
   });
 
 const policy = program.command('policy').description('work with the Rego policy');

@@ -13,7 +13,8 @@ import type { Connector, Ledger, NewGrant, PolicyEngine } from '../../daemon/cor
 import { createLedger } from '../../daemon/ledger/create.ts';
 import { Pipeline } from '../../daemon/pipeline/pipeline.ts';
 import { RegoPolicyEngine } from '../../daemon/policy/rego-engine.ts';
-import { apiFixture } from '../support/api-fixture.ts';
+import { apiFixture, TOKENS } from '../support/api-fixture.ts';
+import { decideApproval, listApprovals } from '../../daemon/sdk/index.ts';
 import { freshSchema, requirePostgres, type TestSchema } from '../support/pg.ts';
 
 const POLICIES = resolve(import.meta.dirname, '../../policies');
@@ -279,6 +280,17 @@ describe('/v1/approvals', () => {
       expect(requeued).toHaveLength(1);
       const grant = await f.ledger.consumeGrant('agent-a', 'r-1');
       expect(grant).toMatchObject({ approver: 'alice', decision: 'approve', policyRevision: 'rev-1' });
+
+      // The SDK (and so the CLI) over a real port.
+      const url = await f.app.listen({ port: 0, host: '127.0.0.1' });
+      const client = { baseUrl: url, token: TOKENS.security.token };
+      // r-1 waits (approved, not yet re-run by a worker) until its job runs.
+      expect((await listApprovals(client)).map((a) => a.action_id).sort()).toEqual(['r-1', 'r-2', 'r-3']);
+      await expect(
+        decideApproval(client, 'r-1', { decision: 'approve', reason: 'again' }),
+      ).rejects.toMatchObject({
+        code: 'ORC_ERR_APPROVAL_ALREADY_DECIDED',
+      });
 
       const no = await post('r-3', 'security', { decision: 'reject', reason: 'not now' });
       expect(no.statusCode).toBe(200);

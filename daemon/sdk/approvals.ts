@@ -1,0 +1,84 @@
+/**
+ * Human approvals over HTTP, for the CLI and for tools of on-call staff (`oncall`, `security`
+ * or `admin` tokens).
+ */
+import { SdkError } from './common.ts';
+import type { Client, RequestOptions } from './http.ts';
+
+/** One command waiting for a person, as `GET /v1/approvals` lists it. */
+export interface PendingApproval {
+  readonly action_id: string;
+  readonly agent_id: string;
+  readonly command_type: string;
+  readonly [key: string]: unknown;
+}
+
+async function call(
+  client: Client,
+  method: 'GET' | 'POST',
+  path: string,
+  body: unknown,
+  opts: RequestOptions,
+): Promise<unknown> {
+  const doFetch = client.fetch ?? fetch;
+  const res = await doFetch(
+    new URL(path, client.baseUrl.endsWith('/') ? client.baseUrl : `${client.baseUrl}/`),
+    {
+      method,
+      headers: {
+        authorization: `Bearer ${client.token}`,
+        accept: 'application/json',
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
+    },
+  );
+  const json = (await res.json().catch(() => undefined)) as
+    | { error?: { code?: string; message?: string; details?: unknown } }
+    | undefined;
+  if (!res.ok) {
+    throw new SdkError(
+      json?.error?.code ?? 'ORC_ERR_SDK_BAD_RESPONSE',
+      json?.error?.message ?? `HTTP ${res.status}`,
+      {
+        httpStatus: res.status,
+        ...(json?.error?.details ? { details: json.error.details as Record<string, unknown> } : {}),
+      },
+    );
+  }
+  return json;
+}
+
+/**
+ * Lists the commands waiting for a person.
+ *
+ * @example
+ * ```ts
+ * const pending = await listApprovals({ baseUrl, token: oncallToken });
+ * ```
+ */
+export async function listApprovals(client: Client, opts: RequestOptions = {}): Promise<PendingApproval[]> {
+  const json = (await call(client, 'GET', 'v1/approvals', undefined, opts)) as {
+    approvals?: PendingApproval[];
+  };
+  return json.approvals ?? [];
+}
+
+/**
+ * Approves (a single-use grant; the command is re-evaluated by the current policy before it
+ * runs) or rejects a command waiting for a person.
+ *
+ * @example
+ * ```ts
+ * await decideApproval(client, 'refresh-google-001', { decision: 'approve', reason: 'owner confirmed' });
+ * ```
+ */
+export async function decideApproval(
+  client: Client,
+  actionId: string,
+  body: { decision: 'approve' | 'reject'; reason: string },
+  opts: RequestOptions = {},
+): Promise<unknown> {
+  return call(client, 'POST', `v1/approvals/${encodeURIComponent(actionId)}`, body, opts);
+}
