@@ -141,6 +141,7 @@ export async function startDaemon(config: Config, opts: StartOptions = {}): Prom
   let poller: Poller | undefined;
   const pipeline = new Pipeline({
     jury: panel ? (request) => runJury(panel, request) : undefined,
+    juryShadow: config.juryShadow,
     ledger,
     policy,
     connectors,

@@ -45,6 +45,8 @@ export interface Config {
   readonly policyWasmPath: string | undefined;
   /** `JURY_PANEL`: the jury's panel file (`judges/panel.json`); unset means no jury: judge-bound commands wait for a person. @defaultValue undefined */
   readonly juryPanel: string | undefined;
+  /** `JURY_SHADOW`: record the jury's verdicts but let a person decide every judge-bound command. @defaultValue false */
+  readonly juryShadow: boolean;
   /** `POLICY_EVAL_TIMEOUT_MS`: longest one policy evaluation may take before the command is blocked. @defaultValue 50 */
   readonly policyEvalTimeoutMs: number;
   /** `POLICY_MAX_STEPS`: evaluation step budget of the Rego engine. @defaultValue 100000 */
@@ -100,6 +102,7 @@ export const DEFAULTS = {
   policyEvalTimeoutMs: 50, // per evaluation
   policyMaxSteps: 100_000, // evaluation steps per decision
   policyWatch: true,
+  juryShadow: false, // true: the jury only advises
   queues: ['agent-commands'],
   deadLetterQueue: 'agent-commands-dead',
   workerConcurrency: 8, // jobs in flight per queue

@@ -59,6 +59,7 @@ function toConfig(env: ParsedEnv, authTokens: readonly AuthToken[]): Config {
     policyEngine: env.POLICY_ENGINE,
     policyWasmPath: env.POLICY_WASM_PATH,
     juryPanel: env.JURY_PANEL,
+    juryShadow: env.JURY_SHADOW,
     policyEvalTimeoutMs: env.POLICY_EVAL_TIMEOUT_MS,
     policyMaxSteps: env.POLICY_MAX_STEPS,
     policyWatch: env.POLICY_WATCH,

@@ -136,6 +136,7 @@ export const ENV_SCHEMA = z
     POLICY_ENGINE: oneOf(POLICY_ENGINES).default(DEFAULTS.policyEngine),
     POLICY_WASM_PATH: nonEmpty('a file path').optional(),
     JURY_PANEL: nonEmpty('a file path').optional(),
+    JURY_SHADOW: bool().default(DEFAULTS.juryShadow),
     POLICY_EVAL_TIMEOUT_MS: int(1, 60_000).default(DEFAULTS.policyEvalTimeoutMs),
     POLICY_MAX_STEPS: int(1, 1_000_000_000).default(DEFAULTS.policyMaxSteps),
     POLICY_WATCH: bool().default(DEFAULTS.policyWatch),

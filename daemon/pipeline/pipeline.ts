@@ -86,6 +86,8 @@ export interface PipelineDeps {
   readonly maxStringLength: number;
   /** The LLM jury for judge-bound commands; without it they wait for a person. */
   readonly jury?: ((request: JuryRequest) => Promise<JuryResult>) | undefined;
+  /** Shadow mode: record the jury's verdict but send every judge-bound command to a person. */
+  readonly juryShadow?: boolean | undefined;
   /** Called for invalid jobs after they are recorded (the poller moves them to the dead-letter queue). */
   readonly deadLetter: (job: { queue: string; data: unknown; reason: unknown }) => Promise<void>;
   readonly now?: () => Date;
@@ -434,14 +436,18 @@ export class Pipeline {
         })),
       });
     }
-    if (result?.outcome === 'approve') {
+    // Shadow mode: the verdict is recorded so it can be compared with people's decisions, but a
+    // person decides every judge-bound command.
+    if (result?.outcome === 'approve' && !this.d.juryShadow) {
       return (await this.rec.move(action, 'APPROVED', { jury }, { from: ['JUDGING'] }))
         ? 'APPROVED'
         : 'RACED';
     }
     const reason = failure
       ? 'the jury could not answer: a person must decide'
-      : 'the jury did not approve: a person must decide';
+      : this.d.juryShadow
+        ? 'jury in shadow mode: its verdict is recorded; a person decides'
+        : 'the jury did not approve: a person must decide';
     if (
       !(await this.rec.move(
         action,

@@ -12,6 +12,9 @@ import type { Connector, Ledger } from '../../daemon/core/types.ts';
 import { createLedger } from '../../daemon/ledger/create.ts';
 import { Pipeline } from '../../daemon/pipeline/pipeline.ts';
 import { RegoPolicyEngine } from '../../daemon/policy/rego-engine.ts';
+import { runJury } from '../../judges/jury.ts';
+import { ENV, testPanel } from '../support/jury-fixture.ts';
+import { startOpenAIStandIn } from '../support/openai-standin.ts';
 import { closedPort, freshSchema, requirePostgres, type TestSchema } from '../support/pg.ts';
 
 const POLICIES = resolve(import.meta.dirname, '../../policies');
@@ -29,7 +32,11 @@ function countingConnector(): Connector & { calls: number } {
   return c;
 }
 
-function setup(ledger: Ledger, policy: RegoPolicyEngine) {
+function setup(
+  ledger: Ledger,
+  policy: RegoPolicyEngine,
+  extra: Partial<ConstructorParameters<typeof Pipeline>[0]> = {},
+) {
   const bus = new EventBus();
   const alerts: OrchestratorEvents['alert'][] = [];
   bus.on('alert', (a) => alerts.push(a));
@@ -48,6 +55,7 @@ function setup(ledger: Ledger, policy: RegoPolicyEngine) {
     deadLetter: async (job) => {
       dead.push(job);
     },
+    ...extra,
   });
   return { pipeline, connector, alerts, dead };
 }
@@ -140,6 +148,34 @@ describe('pipeline fails closed', () => {
     const rejected = (await ledger.events('agent-1', 'bad-1')).find((e) => e.status === 'REJECTED');
     expect(JSON.stringify(rejected?.payload)).toContain('params.service');
     expect(connector.calls).toBe(0);
+  });
+
+  it('shadow mode records the jury verdict but sends the command to a person', async () => {
+    const llm = await startOpenAIStandIn();
+    try {
+      llm.scriptDefault({ verdict: 'approve' });
+      const panel = testPanel(llm.baseUrl, 'shadow');
+      const jury = (req: Parameters<typeof runJury>[1]) => runJury(panel, req, { env: ENV });
+      const refresh = {
+        agent_id: 'agent-1',
+        command: { action_id: 'shadow-1', command_type: 'REFRESH_TOKEN', params: { service: 'google' } },
+      };
+      const shadow = setup(ledger, policy, { jury, juryShadow: true });
+      expect((await shadow.pipeline.process('q', refresh)).status).toBe('NEEDS_APPROVAL');
+      const last = (await ledger.events('agent-1', 'shadow-1')).at(-1)!;
+      expect(last.payload).toMatchObject({ jury: { outcome: 'approve', required: 2 } });
+      expect(String(last.payload.reason)).toContain('shadow mode');
+      // The same jury, trusted: the command is approved (no connector for REFRESH_TOKEN here, so it fails without a call).
+      const live = setup(ledger, policy, { jury });
+      const r = await live.pipeline.process('q', {
+        ...refresh,
+        command: { ...refresh.command, action_id: 'shadow-2' },
+      });
+      expect((await ledger.events('agent-1', 'shadow-2')).map((e) => e.status)).toContain('APPROVED');
+      expect(r.status).toBe('FAILED');
+    } finally {
+      await llm.close();
+    }
   });
 
   it('refuses a queued job whose content differs from the accepted command', async () => {
