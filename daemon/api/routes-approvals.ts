@@ -14,6 +14,7 @@
  * // POST /v1/approvals/refresh-1 {"decision":"approve","reason":"token expired, owner asked"} → 202
  * ```
  */
+import { agreementReport } from '../../judges/report.ts';
 import type { FastifyInstance } from 'fastify';
 import { payloadHash } from '../contract/canonical.ts';
 import type { Ledger } from '../core/types.ts';
@@ -123,6 +124,29 @@ export async function approvalRoutes(app: FastifyInstance, opts: ApprovalRoutesO
         }),
       );
       return { approvals };
+    },
+  );
+
+  app.get<{ Querystring: { days?: number } }>(
+    '/v1/jury/report',
+    {
+      config: { roles: STAFF_ROLES },
+      schema: {
+        tags: ['approvals'],
+        summary:
+          "How well the jury agrees with people's decisions (agreement, Cohen's kappa, overrides, dissent)",
+        security: bearer,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { days: { type: 'integer', minimum: 1, maximum: 365, default: 7 } },
+        },
+      },
+    },
+    async (req) => {
+      const days = req.query.days ?? 7;
+      const since = new Date(Date.now() - days * 86_400_000).toISOString();
+      return { since, ...agreementReport(await ledger.juryReviews(since)) };
     },
   );
 

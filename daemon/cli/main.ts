@@ -9,6 +9,7 @@
  *   orchestrator policy eval --input <file> evaluate the decision for an input document
  *   orchestrator policy check [dir]         compile and test without evaluating
  *   orchestrator approvals list|approve|reject   commands waiting for a person
+ *   orchestrator jury report [--days N]     how well the jury agrees with people
  *   orchestrator migrate                    apply ledger migrations and exit
  *
  * Client commands read ORCHESTRATOR_URL (default http://127.0.0.1:8080) and ORCHESTRATOR_TOKEN.
@@ -21,7 +22,7 @@ import { loadConfig } from '../config/index.ts';
 import { OrchestratorError } from '../errors/registry.ts';
 import { createLedger } from '../ledger/create.ts';
 import { startDaemon } from '../main.ts';
-import { decideApproval, getAction, listApprovals, submitCommand } from '../sdk/index.ts';
+import { decideApproval, getAction, juryReport, listApprovals, submitCommand } from '../sdk/index.ts';
 
 const program = new Command();
 program.name('orchestrator').description('MCP Orchestrator: governs what autonomous agents may do');
@@ -111,6 +112,21 @@ approvals
   .action(async (actionId: string, o: { reason: string }) => {
     await decideApproval(client(), actionId, { decision: 'reject', reason: o.reason });
     process.stdout.write(`rejected ${actionId}\n`);
+  });
+
+program
+  .command('jury')
+  .description('the LLM jury')
+  .command('report')
+  .option('--days <n>', 'period to report on, in days', '7')
+  .description(
+    "agreement between the jury and people's decisions: agreement, Cohen's kappa, overrides, dissent",
+  )
+  .action(async (o: { days: string }) => {
+    const days = Number(o.days);
+    if (!Number.isInteger(days) || days < 1 || days > 365)
+      fail('--days must be a whole number from 1 to 365');
+    process.stdout.write(`${JSON.stringify(await juryReport(client(), days), null, 2)}\n`);
   });
 
 const policy = program.command('policy').description('work with the Rego policy');

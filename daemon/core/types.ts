@@ -216,6 +216,8 @@ export interface Ledger {
    * undefined (no grant, already used, or expired). The caller still checks decision and digest.
    */
   consumeGrant(agentId: string, actionId: string): Promise<ApprovalGrant | undefined>;
+  /** Pairs of (jury outcome, a person's decision) for actions decided by a person since `since` (ISO). */
+  juryReviews(since: string): Promise<JuryReviewRow[]>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -262,4 +264,11 @@ export interface ReadinessCheck {
 
 export interface Readiness {
   check(): Promise<{ ok: boolean; checks: Record<string, ReadinessCheck> }>;
+}
+
+/** One command both the jury and a person decided on (input of the jury agreement report). */
+export interface JuryReviewRow {
+  readonly jury: 'approve' | 'needs_approval';
+  readonly human: 'approve' | 'reject';
+  readonly verdicts: readonly ('approve' | 'reject' | null)[];
 }

@@ -2,7 +2,7 @@
  * SQL for human approval grants (`approval_grants`, migration 20261121100000). Kept apart from
  * `sql.ts`: grants are off the per-command hot path, so they are plain statements, not batched.
  */
-import type { ApprovalGrant } from '../core/types.ts';
+import type { ApprovalGrant, JuryReviewRow } from '../core/types.ts';
 import { toIso } from './sql.ts';
 
 export interface GrantRow {
@@ -32,7 +32,34 @@ export const GRANT_SQL = {
   consume: `update approval_grants set used_at = now()
     where agent_id = $1 and action_id = $2 and used_at is null and expires_at > now()
     returning ${COLUMNS}`,
+  /** $1 since (timestamptz). The jury record is the last event of the action that carries one. */
+  reviews: `select g.decision as human, j.jury
+      from approval_grants g
+      join lateral (
+        select e.payload -> 'jury' as jury from action_events e
+         where e.agent_id = g.agent_id and e.action_id = g.action_id
+           and jsonb_typeof(e.payload -> 'jury') = 'object'
+         order by e.seq desc limit 1
+      ) j on true
+     where g.created_at >= $1::timestamptz`,
 } as const;
+
+/** Maps a review row; rows whose jury record is unreadable are dropped. */
+export function toReview(r: { human: string; jury: Record<string, unknown> }): JuryReviewRow | undefined {
+  const outcome = r.jury.outcome;
+  if (
+    (outcome !== 'approve' && outcome !== 'needs_approval') ||
+    (r.human !== 'approve' && r.human !== 'reject')
+  ) {
+    return undefined;
+  }
+  const votes = Array.isArray(r.jury.votes) ? (r.jury.votes as { verdict?: unknown }[]) : [];
+  return {
+    jury: outcome,
+    human: r.human,
+    verdicts: votes.map((v) => (v.verdict === 'approve' || v.verdict === 'reject' ? v.verdict : null)),
+  };
+}
 
 export function toGrant(r: GrantRow): ApprovalGrant {
   return {

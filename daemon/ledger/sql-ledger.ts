@@ -8,6 +8,7 @@ import type {
   ActionRecord,
   ActionStatus,
   HistoryContext,
+  JuryReviewRow,
   Ledger,
   NewAction,
   NewGrant,
@@ -20,7 +21,7 @@ import { Batcher } from './batcher.ts';
 import type { SqlDriver } from './driver.ts';
 import { BATCH_SQL } from './sql-batch.ts';
 import { migrate } from './migrate.ts';
-import { GRANT_SQL, type GrantRow, toGrant } from './sql-approvals.ts';
+import { GRANT_SQL, type GrantRow, toGrant, toReview } from './sql-approvals.ts';
 import {
   type ActionRow,
   DENIAL_STATUSES,
@@ -343,6 +344,13 @@ export class SqlLedger implements Ledger {
       g.expiresAt,
     ]);
     return rows.length > 0;
+  }
+
+  async juryReviews(since: string): Promise<JuryReviewRow[]> {
+    const rows = await this.#db.query<{ human: string; jury: Record<string, unknown> }>(GRANT_SQL.reviews, [
+      since,
+    ]);
+    return rows.map(toReview).filter((r): r is JuryReviewRow => r !== undefined);
   }
 
   async consumeGrant(agentId: string, actionId: string): Promise<ApprovalGrant | undefined> {

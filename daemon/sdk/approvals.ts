@@ -82,3 +82,25 @@ export async function decideApproval(
 ): Promise<unknown> {
   return call(client, 'POST', `v1/approvals/${encodeURIComponent(actionId)}`, body, opts);
 }
+
+/**
+ * How well the jury agreed with people's decisions over the last `days` days.
+ *
+ * @example
+ * ```ts
+ * const { agreement, kappa } = await juryReport({ baseUrl, token: securityToken }, 30);
+ * ```
+ */
+export async function juryReport(
+  client: Client,
+  days = 7,
+  opts: RequestOptions = {},
+): Promise<Record<string, unknown>> {
+  return (await call(
+    client,
+    'GET',
+    `v1/jury/report?days=${encodeURIComponent(String(days))}`,
+    undefined,
+    opts,
+  )) as Record<string, unknown>;
+}

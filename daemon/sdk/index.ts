@@ -29,7 +29,7 @@
  * ```
  */
 export type { ActionListView, ActionSummaryView, ActionView, DecisionView, EventView } from '../api/views.ts';
-export { decideApproval, listApprovals, type PendingApproval } from './approvals.ts';
+export { decideApproval, juryReport, listApprovals, type PendingApproval } from './approvals.ts';
 export { SDK_DEFAULTS, SdkError } from './common.ts';
 export {
   type Client,

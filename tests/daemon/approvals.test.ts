@@ -14,7 +14,7 @@ import { createLedger } from '../../daemon/ledger/create.ts';
 import { Pipeline } from '../../daemon/pipeline/pipeline.ts';
 import { RegoPolicyEngine } from '../../daemon/policy/rego-engine.ts';
 import { apiFixture, TOKENS } from '../support/api-fixture.ts';
-import { decideApproval, listApprovals } from '../../daemon/sdk/index.ts';
+import { decideApproval, juryReport, listApprovals } from '../../daemon/sdk/index.ts';
 import { freshSchema, requirePostgres, type TestSchema } from '../support/pg.ts';
 
 const POLICIES = resolve(import.meta.dirname, '../../policies');
@@ -145,6 +145,49 @@ describe('human approvals (pipeline)', () => {
     expect(await ledger.decisions('agent-ap-1', 'ap-1')).toHaveLength(2);
   });
 
+  it("pairs the jury's outcomes with people's decisions for the agreement report", async () => {
+    const since = new Date(Date.now() - 60_000).toISOString();
+    for (const [id, human] of [
+      ['jr-1', 'approve'],
+      ['jr-2', 'reject'],
+    ] as const) {
+      await ledger.createAction({
+        agentId: 'agent-jr',
+        actionId: id,
+        commandType: 'REFRESH_TOKEN',
+        command: { action_id: id, command_type: 'REFRESH_TOKEN', params: { service: 'gmail' } },
+        payloadHash: 'h',
+        queue: 'q',
+      });
+      for (const st of ['EVALUATING', 'JUDGING'] as const) await ledger.transition('agent-jr', id, st, {});
+      await ledger.transition('agent-jr', id, 'NEEDS_APPROVAL', {
+        jury: {
+          outcome: 'needs_approval',
+          votes: [{ verdict: 'approve' }, { verdict: 'reject' }, { verdict: null }],
+        },
+      });
+      await ledger.grantApproval({
+        agentId: 'agent-jr',
+        actionId: id,
+        approver: 'alice',
+        decision: human,
+        reason: 'checked',
+        paramsDigest: 'h',
+        policyRevision: 'rev',
+        expiresAt: new Date(Date.now() + HOUR).toISOString(),
+      });
+    }
+    const rows = await ledger.juryReviews(since);
+    expect(rows).toEqual(
+      expect.arrayContaining([
+        { jury: 'needs_approval', human: 'approve', verdicts: ['approve', 'reject', null] },
+        { jury: 'needs_approval', human: 'reject', verdicts: ['approve', 'reject', null] },
+      ]),
+    );
+    // Grants without a jury record (the pipeline above has no jury) are not reviews.
+    expect(rows).toHaveLength(2);
+  });
+
   it('lets two racing jobs consume one grant once', async () => {
     const { pipeline, connector } = setup(ledger, policy);
     const g = await waiting('ap-race', pipeline);
@@ -231,7 +274,7 @@ describe('/v1/approvals', () => {
           await f.ledger.transition(agentId, actionId, s, {});
         await f.ledger.transition(agentId, actionId, 'NEEDS_APPROVAL', {
           reason: 'jury',
-          jury: { outcome: 'reject' },
+          jury: { outcome: 'needs_approval', votes: [{ verdict: 'reject' }, { verdict: 'approve' }] },
         });
       };
       await put('agent-a', 'r-1');
@@ -246,7 +289,7 @@ describe('/v1/approvals', () => {
       expect(list.statusCode).toBe(200);
       const items = list.json().approvals as { action_id: string; jury: unknown }[];
       expect(items.map((i) => i.action_id).sort()).toEqual(['r-1', 'r-2', 'r-3']);
-      expect(items[0]!.jury).toEqual({ outcome: 'reject' });
+      expect(items[0]!.jury).toMatchObject({ outcome: 'needs_approval' });
 
       const post = (id: string, who: 'oncall' | 'agentA' | 'security', payload: unknown) =>
         f.app.inject({
@@ -298,6 +341,24 @@ describe('/v1/approvals', () => {
       expect(
         (await post('r-3', 'security', { decision: 'approve', reason: 'changed my mind' })).statusCode,
       ).toBe(404);
+
+      // r-1: the jury did not approve, a person approved (an override); r-3: both said no.
+      const report = await f.app.inject({
+        method: 'GET',
+        url: '/v1/jury/report?days=1',
+        headers: f.auth('security'),
+      });
+      expect(report.statusCode).toBe(200);
+      expect(report.json()).toMatchObject({
+        reviews: 2,
+        agreement: 0.5,
+        kappa: 0,
+        overrideRate: 0.5,
+        dissentRate: 1,
+      });
+      expect(
+        (await f.app.inject({ method: 'GET', url: '/v1/jury/report', headers: f.auth('agentA') })).statusCode,
+      ).toBe(403);
     } finally {
       await f.close();
     }

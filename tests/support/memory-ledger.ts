@@ -19,6 +19,7 @@ import type {
   ActionRecord,
   ActionStatus,
   HistoryContext,
+  JuryReviewRow,
   Ledger,
   NewAction,
   NewGrant,
@@ -213,6 +214,29 @@ export class MemoryLedger implements Ledger {
     if (this.grants.has(k)) return false;
     this.grants.set(k, { ...g, usedAt: null, createdAt: this.now().toISOString() });
     return true;
+  }
+
+  async juryReviews(since: string): Promise<JuryReviewRow[]> {
+    this.check();
+    const out: JuryReviewRow[] = [];
+    for (const [k, g] of this.grants) {
+      if (g.createdAt < since) continue;
+      const row = this.rows.get(k);
+      const jury = [...(row?.events ?? [])]
+        .reverse()
+        .find((e) => e.payload.jury && typeof e.payload.jury === 'object')?.payload.jury as
+        | { outcome?: string; votes?: { verdict?: unknown }[] }
+        | undefined;
+      if (!jury || (jury.outcome !== 'approve' && jury.outcome !== 'needs_approval')) continue;
+      out.push({
+        jury: jury.outcome,
+        human: g.decision,
+        verdicts: (jury.votes ?? []).map((v) =>
+          v.verdict === 'approve' || v.verdict === 'reject' ? v.verdict : null,
+        ),
+      });
+    }
+    return out;
   }
 
   async consumeGrant(agentId: string, actionId: string): Promise<ApprovalGrant | undefined> {
