@@ -359,6 +359,7 @@ describe('/v1/approvals', () => {
       expect(
         (await f.app.inject({ method: 'GET', url: '/v1/jury/report', headers: f.auth('agentA') })).statusCode,
       ).toBe(403);
+      expect(await juryReport(client, 1)).toMatchObject({ reviews: 2, agreement: 0.5 });
     } finally {
       await f.close();
     }

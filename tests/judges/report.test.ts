@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { agreementReport, type JuryReview } from '../../judges/report.ts';
 
-const r = (jury: JuryReview['jury'], human: JuryReview['human'], verdicts: JuryReview['verdicts'] = []): JuryReview => ({
+const r = (
+  jury: JuryReview['jury'],
+  human: JuryReview['human'],
+  verdicts: JuryReview['verdicts'] = [],
+): JuryReview => ({
   jury,
   human,
   verdicts,
@@ -9,7 +13,13 @@ const r = (jury: JuryReview['jury'], human: JuryReview['human'], verdicts: JuryR
 
 describe('jury agreement report', () => {
   it('is empty without reviews', () => {
-    expect(agreementReport([])).toEqual({ reviews: 0, agreement: null, kappa: null, overrideRate: null, dissentRate: null });
+    expect(agreementReport([])).toEqual({
+      reviews: 0,
+      agreement: null,
+      kappa: null,
+      overrideRate: null,
+      dissentRate: null,
+    });
   });
 
   it('computes agreement, Cohen kappa, overrides and dissent', () => {
