@@ -10,9 +10,11 @@
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { ConnectorRegistry } from '../connectors/registry.ts';
 import { EventBus } from '../daemon/core/events.ts';
+import { RedisHistory } from '../daemon/history/redis-history.ts';
 import type { Connector, Ledger } from '../daemon/core/types.ts';
 import { createLedger } from '../daemon/ledger/create.ts';
 import { redisOptions } from '../daemon/main.ts';
@@ -123,6 +125,8 @@ async function governed(n: number, ledger: Ledger): Promise<number> {
       terminal++;
   });
   const q = name('gov');
+  // History counts in Redis, as the daemon keeps them (a fresh prefix: counts start at zero).
+  const historyRedis = new Redis(connection);
   let poller: Poller | undefined;
   const pipeline = new Pipeline({
     ledger,
@@ -130,6 +134,7 @@ async function governed(n: number, ledger: Ledger): Promise<number> {
     connectors,
     bus,
     historyWindowMs: 3_600_000,
+    history: new RedisHistory(historyRedis, { prefix: `${q}-history` }),
     maxCommandBytes: 16_384,
     maxStringLength: 2_048,
     deadLetter: (job) => poller!.deadLetter(job),
@@ -149,6 +154,9 @@ async function governed(n: number, ledger: Ledger): Promise<number> {
   await queue.obliterate({ force: true });
   await queue.close();
   await policy.close();
+  const stale = await historyRedis.keys(`${q}-history*`);
+  for (let i = 0; i < stale.length; i += 500) await historyRedis.del(...stale.slice(i, i + 500));
+  historyRedis.disconnect();
   return rate;
 }
 

@@ -5,6 +5,7 @@
  */
 import { Queue, type RedisOptions } from 'bullmq';
 import { Redis } from 'ioredis';
+import { RedisHistory } from './history/redis-history.ts';
 import type { Logger } from 'pino';
 import { createDefaultConnectors } from '../connectors/registry.ts';
 import { runJury } from '../judges/jury.ts';
@@ -139,7 +140,12 @@ export async function startDaemon(config: Config, opts: StartOptions = {}): Prom
   if (panel) logger.info({ jurors: panel.jurors.map((j) => j.id), rule: panel.rule }, 'jury panel loaded');
 
   let poller: Poller | undefined;
+  // The policy's history counts live in Redis: a lookup costs the same at any traffic, and every
+  // replica sees the same counts.
+  const historyRedis = new Redis({ ...connection, maxRetriesPerRequest: 1 });
+  historyRedis.on('error', (err) => logger.warn({ err: err.message }, 'history store: Redis error'));
   const pipeline = new Pipeline({
+    history: new RedisHistory(historyRedis, { windowMs: config.historyWindowMs }),
     jury: panel ? (request) => runJury(panel, request) : undefined,
     juryShadow: config.juryShadow,
     ledger,
@@ -236,6 +242,7 @@ export async function startDaemon(config: Config, opts: StartOptions = {}): Prom
       await poller!.stop(config.shutdownDeadlineMs);
       await Promise.all([...queues.values()].map((q) => q.close()));
       readinessRedis.disconnect();
+      historyRedis.disconnect();
       await policy.close();
       await ledger.close();
       logger.info('stopped');

@@ -3,6 +3,7 @@
  * string (the direct connection or the session pooler; with the transaction pooler a `schema`
  * cannot be used, because the per-connection search_path would not stick).
  */
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { Ledger } from '../core/types.ts';
 import { LedgerErrors } from '../errors/ledger.ts';
@@ -27,6 +28,12 @@ export interface PostgresLedgerOptions {
   readonly statementTimeoutMs?: number;
   /** Close connections idle this long. @defaultValue 30_000 */
   readonly idleTimeoutMs?: number;
+  /**
+   * Name (prepare) parameterised statements once per connection. Turn off behind a pooler that
+   * cannot keep prepared statements (PgBouncer before 1.21 in transaction mode).
+   * @defaultValue true
+   */
+  readonly preparedStatements?: boolean;
   /** Errors on idle connections (the pool replaces the connection). @defaultValue ignored */
   readonly onError?: (err: OrchestratorError) => void;
 }
@@ -86,9 +93,23 @@ export function openPostgresDriver(opts: PostgresLedgerOptions): SqlDriver {
   // Without a listener an idle connection's error (server restart) would crash the process.
   pool.on('error', (err) => opts.onError?.(wrap(err)));
 
+  // Parameterised statements are named, so each connection parses and plans them once: the
+  // ledger's multi-row statements cost more to plan than to run at the sizes group commit sends.
+  const names = new Map<string, string>();
+  const nameOf = (text: string): string => {
+    let name = names.get(text);
+    if (name === undefined) {
+      name = `orc_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+      names.set(text, name);
+    }
+    return name;
+  };
   const executor = (c: pg.Pool | pg.PoolClient): SqlExecutor => ({
     async query<R extends object>(text: string, params: readonly unknown[] = []): Promise<R[]> {
       try {
+        if (params.length > 0 && opts.preparedStatements !== false) {
+          return (await c.query({ name: nameOf(text), text, values: [...params] })).rows as R[];
+        }
         return (await c.query(text, [...params])).rows as R[];
       } catch (err) {
         throw wrap(err);

@@ -32,6 +32,7 @@ import {
   TERMINAL_STATUSES,
 } from '../core/types.ts';
 import { OrchestratorError } from '../errors/registry.ts';
+import { type HistoryStore, LedgerHistory } from '../history/history.ts';
 import { PipelineErrors } from '../errors/pipeline.ts';
 import type { JuryRequest, JuryResult } from '../../judges/jury.ts';
 import { buildPolicyInput } from '../policy/input.ts';
@@ -82,6 +83,8 @@ export interface PipelineDeps {
   readonly connectors: ConnectorRegistry;
   readonly bus: EventBus;
   readonly historyWindowMs: number;
+  /** Where the policy's history counts come from. @defaultValue the ledger's rows ({@link LedgerHistory}) */
+  readonly history?: HistoryStore | undefined;
   readonly maxCommandBytes: number;
   readonly maxStringLength: number;
   /** The LLM jury for judge-bound commands; without it they wait for a person. */
@@ -105,9 +108,11 @@ const AGENT_ID = /^[A-Za-z0-9._-]{1,64}$/;
 export class Pipeline {
   private readonly d: PipelineDeps;
   private readonly rec: Recorder;
+  private readonly historyStore: HistoryStore;
   constructor(deps: PipelineDeps) {
     this.d = deps;
-    this.rec = new Recorder(deps.ledger, deps.bus);
+    this.historyStore = deps.history ?? new LedgerHistory(deps.ledger, deps.historyWindowMs);
+    this.rec = new Recorder(deps.ledger, deps.bus, this.historyStore);
   }
 
   /**
@@ -544,12 +549,11 @@ export class Pipeline {
     agentId: string,
     command: Record<string, unknown> & { action_id: string; command_type: string },
   ): Promise<HistoryContext> {
-    return this.d.ledger.history({
+    return this.historyStore.observe({
+      agentId,
+      actionId: command.action_id,
       commandType: command.command_type,
       service: serviceOf(command),
-      agentId,
-      windowMs: this.d.historyWindowMs,
-      excludeActionId: command.action_id,
     });
   }
 

@@ -11,6 +11,7 @@ import {
   type PolicyDecision,
   TRANSITIONS,
 } from '../core/types.ts';
+import { DENIAL_STATUSES, type HistoryStore } from '../history/history.ts';
 
 /** One edge of a multi-step write. */
 export type Step = { readonly to: ActionStatus; readonly payload: Record<string, unknown> };
@@ -18,10 +19,12 @@ export type Step = { readonly to: ActionStatus; readonly payload: Record<string,
 export class Recorder {
   private readonly ledger: Ledger;
   private readonly bus: EventBus;
+  private readonly history: HistoryStore | undefined;
 
-  constructor(ledger: Ledger, bus: EventBus) {
+  constructor(ledger: Ledger, bus: EventBus, history?: HistoryStore) {
     this.ledger = ledger;
     this.bus = bus;
+    this.history = history;
   }
 
   /** Several state-machine edges and the decision in one ledger write, then announced. */
@@ -101,6 +104,7 @@ export class Recorder {
     to: ActionStatus,
     payload: Record<string, unknown>,
   ): void {
+    if (this.history && DENIAL_STATUSES.has(to)) this.countDenial(action, this.history);
     this.bus.emit('transition', {
       agentId: action.agentId,
       actionId: action.actionId,
@@ -109,6 +113,31 @@ export class Recorder {
       to,
       payload,
     });
+  }
+
+  /**
+   * Feeds a recorded denial to the history counters. The action is already terminal, so
+   * nothing waits on this; if the store cannot take it, the policy's denial counts run low
+   * until it can, and the alert says so.
+   */
+  private countDenial(action: ActionRecord, history: HistoryStore): void {
+    const params = (action.command.params ?? {}) as Record<string, unknown>;
+    history
+      .recordDenial({
+        agentId: action.agentId,
+        actionId: action.actionId,
+        commandType: action.commandType,
+        service: typeof params.service === 'string' ? params.service : undefined,
+      })
+      .catch((err: unknown) =>
+        this.alert(
+          'history_unavailable',
+          'warning',
+          `Could not count the denial of ${action.actionId} in the policy's history`,
+          { agent: action.agentId, action_id: action.actionId, error: (err as Error).message },
+          ['engineering'],
+        ),
+      );
   }
 
   alert(
