@@ -6,6 +6,7 @@
 import { Queue, type RedisOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import { RedisHistory } from './history/redis-history.ts';
+import { registerJuryReportMetrics } from './metrics-jury-report.ts';
 import type { Logger } from 'pino';
 import { createDefaultConnectors } from '../connectors/registry.ts';
 import { runJury } from '../judges/jury.ts';
@@ -98,6 +99,7 @@ export async function startDaemon(config: Config, opts: StartOptions = {}): Prom
   // Metrics listen before the policy loads, so its first `policy.loaded` sets the revision gauge.
   const metrics = createMetrics({ commandTypes: COMMAND_TYPES });
   metrics.attach(bus);
+  registerJuryReportMetrics(metrics.registry, ledger, { windowDays: config.juryReportWindowDays });
   const policy = await createPolicyEngine(config, bus, logger);
   const connectors = createDefaultConnectors({
     ...(config.appsScriptUrl && config.appsScriptSecret
@@ -166,6 +168,14 @@ export async function startDaemon(config: Config, opts: StartOptions = {}): Prom
     onError: (queue, err) => logger.warn({ queue, err: (err as Error)?.message }, 'job error'),
   });
   poller.start();
+  // Lapsed approvals end EXPIRED; every replica sweeps, and each move is a compare-and-set.
+  const sweeper = setInterval(() => {
+    pipeline
+      .expireLapsedApprovals()
+      .then((n) => n > 0 && logger.info({ expired: n }, 'lapsed approvals ended EXPIRED'))
+      .catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'approval sweep failed'));
+  }, config.approvalSweepIntervalMs);
+  sweeper.unref();
   await poller.ready();
 
   const intake = new Intake({
@@ -212,6 +222,8 @@ export async function startDaemon(config: Config, opts: StartOptions = {}): Prom
     bodyLimit: config.bodyLimitBytes,
     rateLimitPerMinute: config.rateLimitPerMinute,
     approvals: {
+      bus,
+      grantTtlMs: config.approvalGrantTtlMs,
       policyRevision: () => policy.revision,
       // A new job id: the original job (same action) may still be retained as completed.
       // BullMQ job ids must not contain ':'.
@@ -238,6 +250,7 @@ export async function startDaemon(config: Config, opts: StartOptions = {}): Prom
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       logger.info('shutting down: no new jobs; finishing in-flight work');
+      clearInterval(sweeper);
       await app.close();
       await poller!.stop(config.shutdownDeadlineMs);
       await Promise.all([...queues.values()].map((q) => q.close()));

@@ -17,6 +17,7 @@
 import { agreementReport } from '../../judges/report.ts';
 import type { FastifyInstance } from 'fastify';
 import { payloadHash } from '../contract/canonical.ts';
+import type { EventBus } from '../core/events.ts';
 import type { Ledger } from '../core/types.ts';
 import { ApprovalErrors } from '../errors/approvals.ts';
 import { OrchestratorError } from '../errors/registry.ts';
@@ -32,6 +33,8 @@ export interface ApprovalRoutesOptions {
   readonly requeue: (agentId: string, actionId: string) => Promise<void>;
   /** @defaultValue 3_600_000 (one hour) */
   readonly grantTtlMs?: number;
+  /** Announces a rejection's transition, like the pipeline's own (metrics, alerts, logs listen). */
+  readonly bus?: EventBus;
 }
 
 export const APPROVAL_DEFAULTS = { grantTtlMs: 3_600_000, listLimit: 100 } as const;
@@ -205,6 +208,14 @@ export async function approvalRoutes(app: FastifyInstance, opts: ApprovalRoutesO
           { from: ['NEEDS_APPROVAL'], result: { rationale: `Rejected by ${who.subject}: ${reason}` } },
         );
         if (!moved) throw new OrchestratorError(ApprovalErrors.NOT_PENDING, { actionId });
+        opts.bus?.emit('transition', {
+          agentId: action.agentId,
+          actionId: action.actionId,
+          commandType: action.commandType,
+          from: 'NEEDS_APPROVAL',
+          to: 'REJECTED',
+          payload: { approver: who.subject, reason },
+        });
         return reply.code(200).send({ ...ids, status: 'REJECTED', expires_at: null });
       }
       await opts.requeue(action.agentId, action.actionId);

@@ -87,6 +87,12 @@ export interface Config {
   readonly appsScriptTimeoutMs: number;
   /** `HISTORY_WINDOW_MS`: window of the history counts given to the policy. @defaultValue 3600000 */
   readonly historyWindowMs: number;
+  /** `APPROVAL_GRANT_TTL_MS`: how long a person's approval stays usable. @defaultValue 3600000 */
+  readonly approvalGrantTtlMs: number;
+  /** `APPROVAL_SWEEP_INTERVAL_MS`: how often lapsed approvals are ended EXPIRED. @defaultValue 60000 */
+  readonly approvalSweepIntervalMs: number;
+  /** `JURY_REPORT_WINDOW_DAYS`: period of the jury agreement metrics. @defaultValue 7 */
+  readonly juryReportWindowDays: number;
   /** `LOG_LEVEL`: pino level. @defaultValue 'info' */
   readonly logLevel: LogLevel;
 }
@@ -117,5 +123,8 @@ export const DEFAULTS = {
   maxStringLength: DEFAULT_MAX_STRING_LENGTH, // 2_048 characters
   appsScriptTimeoutMs: 10_000, // per bridge call
   historyWindowMs: 3_600_000, // one hour, as the shipped policy's `*_1h` counters assume
+  approvalGrantTtlMs: 3_600_000, // one hour from the person's decision
+  approvalSweepIntervalMs: 60_000, // between scans for lapsed approvals
+  juryReportWindowDays: 7, // days of human decisions the agreement metrics cover
   logLevel: 'info',
 } as const satisfies Partial<Config>;

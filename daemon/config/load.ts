@@ -80,6 +80,9 @@ function toConfig(env: ParsedEnv, authTokens: readonly AuthToken[]): Config {
     appsScriptSecret: env.APPS_SCRIPT_SECRET,
     appsScriptTimeoutMs: env.APPS_SCRIPT_TIMEOUT_MS,
     historyWindowMs: env.HISTORY_WINDOW_MS,
+    approvalGrantTtlMs: env.APPROVAL_GRANT_TTL_MS,
+    approvalSweepIntervalMs: env.APPROVAL_SWEEP_INTERVAL_MS,
+    juryReportWindowDays: env.JURY_REPORT_WINDOW_DAYS,
     logLevel: env.LOG_LEVEL,
   };
 }

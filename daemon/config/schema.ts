@@ -165,6 +165,9 @@ export const ENV_SCHEMA = z
       .optional(),
     APPS_SCRIPT_TIMEOUT_MS: int(100, 300_000).default(DEFAULTS.appsScriptTimeoutMs),
     HISTORY_WINDOW_MS: int(1_000, 604_800_000).default(DEFAULTS.historyWindowMs),
+    APPROVAL_GRANT_TTL_MS: int(60_000, 604_800_000).default(DEFAULTS.approvalGrantTtlMs),
+    APPROVAL_SWEEP_INTERVAL_MS: int(1_000, 3_600_000).default(DEFAULTS.approvalSweepIntervalMs),
+    JURY_REPORT_WINDOW_DAYS: int(1, 365).default(DEFAULTS.juryReportWindowDays),
     LOG_LEVEL: oneOf(LOG_LEVELS).default(DEFAULTS.logLevel),
   })
   .superRefine(

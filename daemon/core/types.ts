@@ -4,7 +4,8 @@
  */
 
 /**
- * Every status an action can have. Terminal: BLOCKED, REJECTED, NEEDS_APPROVAL, SUCCESS, FAILED.
+ * Every status an action can have. Terminal: BLOCKED, REJECTED, NEEDS_APPROVAL, SUCCESS, FAILED,
+ * EXPIRED.
  * NEEDS_APPROVAL is terminal for the pipeline, but a human grant can move it on (see TRANSITIONS).
  */
 export const ACTION_STATUSES = [
@@ -19,10 +20,12 @@ export const ACTION_STATUSES = [
   'EXECUTING',
   'SUCCESS',
   'FAILED',
+  'EXPIRED',
 ] as const;
 export type ActionStatus = (typeof ACTION_STATUSES)[number];
 
 export const TERMINAL_STATUSES: ReadonlySet<ActionStatus> = new Set([
+  'EXPIRED',
   'BLOCKED',
   'REJECTED',
   'NEEDS_APPROVAL',
@@ -42,9 +45,11 @@ export const TRANSITIONS: Readonly<Record<ActionStatus, readonly ActionStatus[]>
   REJECTED: [],
   // Terminal for the pipeline's own run; only a person's grant (routes-approvals.ts) leaves it,
   // and a policy that now blocks still wins over that grant.
-  NEEDS_APPROVAL: ['APPROVED', 'REJECTED', 'BLOCKED'],
+  NEEDS_APPROVAL: ['APPROVED', 'REJECTED', 'BLOCKED', 'EXPIRED'],
   SUCCESS: [],
   FAILED: [],
+  // A person's approval lapsed before the pipeline used it.
+  EXPIRED: [],
 };
 
 export type Risk = 'LOW' | 'MEDIUM' | 'HIGH';
@@ -216,6 +221,11 @@ export interface Ledger {
    * undefined (no grant, already used, or expired). The caller still checks decision and digest.
    */
   consumeGrant(agentId: string, actionId: string): Promise<ApprovalGrant | undefined>;
+  /**
+   * Approvals that lapsed unused while their action still waits (NEEDS_APPROVAL), oldest
+   * first; narrowed to one action when `agentId` and `actionId` are given.
+   */
+  lapsedGrants(q: { limit: number; agentId?: string; actionId?: string }): Promise<ApprovalGrant[]>;
   /** Pairs of (jury outcome, a person's decision) for actions decided by a person since `since` (ISO). */
   juryReviews(since: string): Promise<JuryReviewRow[]>;
   ping(): Promise<void>;

@@ -25,6 +25,11 @@ export const ApprovalErrors = defineErrors('APPROVAL', {
     message: 'action {actionId} already has a decision',
     doc: 'A grant is single use and one per action: a person already approved or rejected this command. Replaying the request changes nothing.',
   },
+  GRANT_EXPIRED: {
+    status: 410,
+    message: 'the approval of action {actionId} by {approver} expired before it was used',
+    doc: 'A person approved the command, but the grant lapsed (`APPROVAL_GRANT_TTL_MS`, one hour by default) before the pipeline ran it — for example while the poller was paused. The action ends EXPIRED and nothing executes. If it is still wanted, the agent submits it again under a new action_id and a person decides again.',
+  },
   POLICY_UNAVAILABLE: {
     status: 503,
     message: 'no policy is loaded; approvals cannot be bound to a revision',

@@ -32,6 +32,16 @@ export const GRANT_SQL = {
   consume: `update approval_grants set used_at = now()
     where agent_id = $1 and action_id = $2 and used_at is null and expires_at > now()
     returning ${COLUMNS}`,
+  /** $1 limit, $2 agent (null = any), $3 action (null = any). */
+  lapsed: `select g.agent_id, g.action_id, g.approver, g.decision, g.reason, g.params_digest, g.policy_revision,
+           g.expires_at, g.used_at, g.created_at
+      from approval_grants g
+      join actions a on a.agent_id = g.agent_id and a.action_id = g.action_id
+     where g.used_at is null and g.decision = 'approve' and g.expires_at <= now()
+       and a.status = 'NEEDS_APPROVAL'
+       and ($2::text is null or g.agent_id = $2) and ($3::text is null or g.action_id = $3)
+     order by g.expires_at
+     limit $1`,
   /** $1 since (timestamptz). The jury record is the last event of the action that carries one. */
   reviews: `select g.decision as human, j.jury
       from approval_grants g

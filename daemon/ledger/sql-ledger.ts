@@ -358,6 +358,15 @@ export class SqlLedger implements Ledger {
     return row && toGrant(row);
   }
 
+  async lapsedGrants(q: { limit: number; agentId?: string; actionId?: string }): Promise<ApprovalGrant[]> {
+    const rows = await this.#db.query<GrantRow>(GRANT_SQL.lapsed, [
+      q.limit,
+      q.agentId ?? null,
+      q.actionId ?? null,
+    ]);
+    return rows.map(toGrant);
+  }
+
   async ping(): Promise<void> {
     await this.#db.query(SQL.ping);
   }

@@ -37,6 +37,7 @@ import { PipelineErrors } from '../errors/pipeline.ts';
 import type { JuryRequest, JuryResult } from '../../judges/jury.ts';
 import { buildPolicyInput } from '../policy/input.ts';
 import { failWithoutCall, runConnector } from './executor.ts';
+import { expireLapsed } from './expiry.ts';
 import { Recorder, type Step } from './recorder.ts';
 
 const NO_JURY = 'jury not configured: a person must approve';
@@ -493,7 +494,12 @@ export class Pipeline {
   ): Promise<ProcessResult> {
     const ids = { agentId: action.agentId, actionId: action.actionId };
     const grant = await this.d.ledger.consumeGrant(action.agentId, action.actionId);
-    if (grant?.decision !== 'approve') return { status: 'DUPLICATE', ...ids };
+    if (!grant) {
+      // An approval that lapsed unused ends the action now rather than at the next sweep.
+      const expired = await expireLapsed(this.d.ledger, this.rec, { limit: 1, ...ids });
+      return { status: expired > 0 ? 'EXPIRED' : 'DUPLICATE', ...ids };
+    }
+    if (grant.decision !== 'approve') return { status: 'DUPLICATE', ...ids };
     if (grant.paramsDigest !== action.payloadHash) {
       this.rec.alert('approval_mismatch', 'high', `Approval of ${action.actionId} was for another command`, {
         agent: action.agentId,
@@ -542,6 +548,14 @@ export class Pipeline {
       return this.reread(action, command);
     }
     return this.execute(action, command, 'APPROVED');
+  }
+
+  /**
+   * Ends EXPIRED the actions whose approval lapsed unused (the daemon calls this every
+   * `APPROVAL_SWEEP_INTERVAL_MS`). Returns how many it ended.
+   */
+  expireLapsedApprovals(limit = 100): Promise<number> {
+    return expireLapsed(this.d.ledger, this.rec, { limit });
   }
 
   /** The policy's history counts: earlier commands of this type, by service and by agent. */

@@ -49,7 +49,7 @@ export interface SubmitOptions extends RequestOptions {
 export interface WaitOptions extends RequestOptions {
   /**
    * Statuses that end the wait.
-   * @defaultValue the terminal statuses: BLOCKED, REJECTED, NEEDS_APPROVAL, SUCCESS, FAILED
+   * @defaultValue the terminal statuses: BLOCKED, REJECTED, NEEDS_APPROVAL, SUCCESS, FAILED, EXPIRED
    */
   readonly terminal?: Iterable<ActionStatus>;
   /**

@@ -6,15 +6,18 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectorRegistry } from '../../connectors/registry.ts';
 import { EventBus, type OrchestratorEvents } from '../../daemon/core/events.ts';
 import type { Connector, Ledger, NewGrant, PolicyEngine } from '../../daemon/core/types.ts';
 import { createLedger } from '../../daemon/ledger/create.ts';
+import { registerJuryReportMetrics } from '../../daemon/metrics-jury-report.ts';
 import { Pipeline } from '../../daemon/pipeline/pipeline.ts';
 import { RegoPolicyEngine } from '../../daemon/policy/rego-engine.ts';
 import { apiFixture, TOKENS } from '../support/api-fixture.ts';
 import { decideApproval, juryReport, listApprovals } from '../../daemon/sdk/index.ts';
+import { MemoryLedger } from '../support/memory-ledger.ts';
 import { freshSchema, requirePostgres, type TestSchema } from '../support/pg.ts';
 
 const POLICIES = resolve(import.meta.dirname, '../../policies');
@@ -219,17 +222,48 @@ describe('human approvals (pipeline)', () => {
     expect((await ledger.getAction('agent-ap-block', 'ap-block'))!.status).toBe('BLOCKED');
   });
 
-  it('does nothing with an expired grant or one for another command', async () => {
+  it('ends EXPIRED, without executing, a command whose approval lapsed', async () => {
     const { pipeline, connector, alerts } = setup(ledger, policy);
     const g = await waiting('ap-old', pipeline);
     await ledger.grantApproval({ ...g, expiresAt: new Date(Date.now() - 1_000).toISOString() });
+    expect((await pipeline.process('q', refresh('ap-old'))).status).toBe('EXPIRED');
+    const a = (await ledger.getAction('agent-ap-old', 'ap-old'))!;
+    expect(a.status).toBe('EXPIRED');
+    expect(a.error?.code).toBe('ORC_ERR_APPROVAL_GRANT_EXPIRED');
+    expect((await ledger.events('agent-ap-old', 'ap-old')).at(-1)).toMatchObject({
+      status: 'EXPIRED',
+      payload: { approver: 'alice' },
+    });
+    expect(alerts.find((x) => x.kind === 'approval_expired')?.alert.teams).toEqual(['operations']);
+    // A replay finds a terminal action.
     expect((await pipeline.process('q', refresh('ap-old'))).status).toBe('DUPLICATE');
+    expect(connector.calls).toBe(0);
+  });
+
+  it('sweeps lapsed approvals whose job never ran, once across racing sweepers', async () => {
+    const { pipeline, connector } = setup(ledger, policy);
+    const other = setup(ledger, policy).pipeline;
+    const g = await waiting('ap-sweep', pipeline);
+    const fresh = await waiting('ap-fresh', pipeline);
+    await ledger.grantApproval({ ...g, expiresAt: new Date(Date.now() - 1_000).toISOString() });
+    await ledger.grantApproval(fresh);
+    const [x, y] = await Promise.all([pipeline.expireLapsedApprovals(), other.expireLapsedApprovals()]);
+    expect(x + y).toBe(1);
+    expect((await ledger.getAction('agent-ap-sweep', 'ap-sweep'))!.status).toBe('EXPIRED');
+    // An approval still within its time is left alone, and runs.
+    expect((await ledger.getAction('agent-ap-fresh', 'ap-fresh'))!.status).toBe('NEEDS_APPROVAL');
+    expect((await pipeline.process('q', refresh('ap-fresh'))).status).toBe('SUCCESS');
+    expect(connector.calls).toBe(1);
+  });
+
+  it('does nothing with a grant for another command', async () => {
+    const { pipeline, connector, alerts } = setup(ledger, policy);
     const h = await waiting('ap-other', pipeline);
     await ledger.grantApproval({ ...h, paramsDigest: 'f'.repeat(64) });
     expect((await pipeline.process('q', refresh('ap-other'))).status).toBe('DUPLICATE');
     expect(alerts.map((a) => a.kind)).toContain('approval_mismatch');
     expect(connector.calls).toBe(0);
-    expect((await ledger.getAction('agent-ap-old', 'ap-old'))!.status).toBe('NEEDS_APPROVAL');
+    expect((await ledger.getAction('agent-ap-other', 'ap-other'))!.status).toBe('NEEDS_APPROVAL');
   });
 
   it('never executes a rejected action', async () => {
@@ -254,8 +288,12 @@ describe('human approvals (pipeline)', () => {
 describe('/v1/approvals', () => {
   it('lists, validates, refuses self-approval, approves once and rejects', async () => {
     const requeued: string[] = [];
+    const bus = new EventBus();
+    const moves: OrchestratorEvents['transition'][] = [];
+    bus.on('transition', (e) => moves.push(e));
     const f = apiFixture({
       approvals: {
+        bus,
         policyRevision: () => 'rev-1',
         requeue: async (agentId, actionId) => void requeued.push(`${agentId}/${actionId}`),
       },
@@ -338,6 +376,15 @@ describe('/v1/approvals', () => {
       const no = await post('r-3', 'security', { decision: 'reject', reason: 'not now' });
       expect(no.statusCode).toBe(200);
       expect((await f.ledger.getAction('agent-b', 'r-3'))!.status).toBe('REJECTED');
+      // Announced like the pipeline's own transitions (metrics and alerts listen to these).
+      expect(moves).toEqual([
+        expect.objectContaining({
+          actionId: 'r-3',
+          from: 'NEEDS_APPROVAL',
+          to: 'REJECTED',
+          payload: { approver: 'sec-team', reason: 'not now' },
+        }),
+      ]);
       expect(
         (await post('r-3', 'security', { decision: 'approve', reason: 'changed my mind' })).statusCode,
       ).toBe(404);
@@ -360,6 +407,19 @@ describe('/v1/approvals', () => {
         (await f.app.inject({ method: 'GET', url: '/v1/jury/report', headers: f.auth('agentA') })).statusCode,
       ).toBe(403);
       expect(await juryReport(client, 1)).toMatchObject({ reviews: 2, agreement: 0.5 });
+
+      // The same figures as metrics.
+      const registry = new Registry();
+      registerJuryReportMetrics(registry, f.ledger, { windowDays: 1 });
+      const text = await registry.metrics();
+      expect(text).toMatch(/^orchestrator_jury_reviews 2$/m);
+      expect(text).toMatch(/^orchestrator_jury_agreement_ratio 0\.5$/m);
+      expect(text).toMatch(/^orchestrator_jury_cohen_kappa 0$/m);
+      expect(text).toMatch(/^orchestrator_jury_override_ratio 0\.5$/m);
+      expect(text).toMatch(/^orchestrator_jury_dissent_ratio 1$/m);
+      const empty = new Registry();
+      registerJuryReportMetrics(empty, new MemoryLedger());
+      expect(await empty.metrics()).toMatch(/^orchestrator_jury_agreement_ratio NaN$/im);
     } finally {
       await f.close();
     }

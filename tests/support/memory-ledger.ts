@@ -250,6 +250,23 @@ export class MemoryLedger implements Ledger {
     return used;
   }
 
+  async lapsedGrants(q: { limit: number; agentId?: string; actionId?: string }): Promise<ApprovalGrant[]> {
+    this.check();
+    const now = this.now().getTime();
+    return [...this.grants.values()]
+      .filter(
+        (g) =>
+          g.usedAt === null &&
+          g.decision === 'approve' &&
+          Date.parse(g.expiresAt) <= now &&
+          this.rows.get(this.key(g.agentId, g.actionId))?.record.status === 'NEEDS_APPROVAL' &&
+          (q.agentId === undefined || g.agentId === q.agentId) &&
+          (q.actionId === undefined || g.actionId === q.actionId),
+      )
+      .sort((a, b) => a.expiresAt.localeCompare(b.expiresAt))
+      .slice(0, q.limit);
+  }
+
   async ping(): Promise<void> {
     this.check();
   }
