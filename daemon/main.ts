@@ -233,7 +233,7 @@ export async function startDaemon(config: Config, opts: StartOptions = {}): Prom
         const queue = queues.get(a.queue) ?? queues.get(config.queues[0]!)!;
         await queue.add(
           a.commandType,
-          { agent_id: agentId, command: a.command },
+          { agent_id: agentId, command: a.command, recorded: true },
           { jobId: `${jobIdFor(agentId, actionId)}-approved` },
         );
       },

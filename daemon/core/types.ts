@@ -168,6 +168,17 @@ export interface Ledger {
   migrate(): Promise<string[]>;
   /** Inserts the action as QUEUED unless (agentId, actionId) exists; returns the stored record. */
   createAction(a: NewAction): Promise<{ created: boolean; action: ActionRecord }>;
+  /**
+   * Inserts the action already moved through `steps` (QUEUED first, then one event per step)
+   * with the policy decision, in one atomic write — the hot path's first record of a command
+   * that arrived straight on the queue. Returns undefined, writing nothing, when (agentId,
+   * actionId) exists; the caller then continues from the stored record.
+   */
+  createAdvanced(
+    a: NewAction,
+    steps: readonly { readonly to: ActionStatus; readonly payload: Record<string, unknown> }[],
+    decision?: PolicyDecision,
+  ): Promise<ActionRecord | undefined>;
   getAction(agentId: string, actionId: string): Promise<ActionRecord | undefined>;
   /** Most recent action with this action_id across agents (for staff lookups). */
   findAction(actionId: string): Promise<ActionRecord | undefined>;

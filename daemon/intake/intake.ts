@@ -77,7 +77,8 @@ export class Intake implements IntakeService {
       try {
         await queue.add(
           command.command_type,
-          { agent_id: agent.id, command },
+          // `recorded`: the ledger already has this action, so the worker skips the fast path.
+          { agent_id: agent.id, command, recorded: true },
           { jobId: jobIdFor(agent.id, command.action_id) },
         );
       } catch (err) {

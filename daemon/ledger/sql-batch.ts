@@ -86,6 +86,43 @@ export const BATCH_SQL = {
     )
     select idx from moved`,
 
+  /**
+   * New actions already advanced: $1 agent[], $2 action[], $3 type[], $4 command json[], $5 hash[],
+   * $6 queue[], $7 steps json[] (`[{"status","payload"}]`, QUEUED first), $8 decision json[]
+   * (nulls), $9 idx[]. Existing actions are left alone (no row returned for them).
+   */
+  createAdvanced: `with input as (
+      select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[])
+        as i(agent_id, action_id, command_type, command, payload_hash, queue, steps, decision, idx)
+    ), firsts as (
+      select distinct on (agent_id, action_id) *, steps::jsonb as s from input order by agent_id, action_id, idx
+    ), inserted as (
+      insert into actions (agent_id, action_id, command_type, status, command, payload_hash, queue, last_seq)
+      select agent_id, action_id, command_type, s -> -1 ->> 'status', command::jsonb, payload_hash, queue,
+             jsonb_array_length(s)
+        from firsts
+      on conflict (agent_id, action_id) do nothing
+      returning ${ACTION_COLUMNS}
+    ), events as (
+      insert into action_events (agent_id, action_id, seq, status, payload)
+      select ins.agent_id, ins.action_id, e.ord::int, e.elem ->> 'status', e.elem -> 'payload'
+        from inserted ins
+        join firsts f on f.agent_id = ins.agent_id and f.action_id = ins.action_id,
+        jsonb_array_elements(f.s) with ordinality as e(elem, ord)
+    ), decisions as (
+      insert into policy_decisions
+        (agent_id, action_id, action, risk, reasons, alert, revision, explanation, eval_micros)
+      select ins.agent_id, ins.action_id, d ->> 'action', d ->> 'risk', d -> 'reasons',
+             nullif(d -> 'alert', 'null'::jsonb), d ->> 'revision', d -> 'explanation', (d ->> 'eval_micros')::bigint
+        from inserted ins
+        join firsts f on f.agent_id = ins.agent_id and f.action_id = ins.action_id,
+        lateral (select f.decision::jsonb as d) x
+       where f.decision is not null
+    )
+    select f.idx, ins.agent_id, ins.action_id, ins.command_type, ins.status, ins.command, ins.payload_hash, ins.queue,
+           ins.result, ins.error, ins.created_at, ins.updated_at
+      from inserted ins join firsts f on f.agent_id = ins.agent_id and f.action_id = ins.action_id`,
+
   /** $1 agent[], $2 action[], $3 action[], $4 risk[], $5 reasons json[], $6 alert json[], $7 revision[], $8 explanation json[], $9 micros[] */
   recordDecisions: `insert into policy_decisions
       (agent_id, action_id, action, risk, reasons, alert, revision, explanation, eval_micros)

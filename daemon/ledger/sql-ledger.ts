@@ -72,12 +72,32 @@ interface AdvanceInput {
   readonly decision: string | null;
 }
 
+interface CreateAdvancedInput {
+  readonly a: NewAction;
+  readonly steps: string;
+  readonly decision: string | null;
+}
+
 interface HistoryInput {
   readonly commandType: string;
   readonly service: string | null;
   readonly agentId: string;
   readonly windowMs: number;
   readonly exclude: string | null;
+}
+
+/** A decision as the batch statements read it (one JSON text per row). */
+function decisionJson(d: PolicyDecision): string {
+  return JSON.stringify({
+    action: d.action,
+    risk: d.risk,
+    reasons: d.reasons,
+    alert: d.alert,
+    revision: d.revision,
+    explanation: d.explanation,
+    // A bigint column: engines measure with performance.now(), which has fractions.
+    eval_micros: Math.max(0, Math.round(d.evalMicros)),
+  });
 }
 
 export class SqlLedger implements Ledger {
@@ -89,6 +109,7 @@ export class SqlLedger implements Ledger {
   readonly #moves: Batcher<TransitionInput, boolean>;
   readonly #decisions: Batcher<readonly unknown[], void>;
   readonly #advances: Batcher<AdvanceInput, boolean>;
+  readonly #createsAdvanced: Batcher<CreateAdvancedInput, ActionRow | undefined>;
   readonly #histories: Batcher<HistoryInput, HistoryRow | undefined>;
 
   constructor(driver: SqlDriver, opts: SqlLedgerOptions = {}) {
@@ -166,6 +187,29 @@ export class SqlLedger implements Ledger {
       for (const r of rows) out[r.idx] = true;
       return out;
     };
+    const runCreatesAdvanced = async (
+      xs: readonly CreateAdvancedInput[],
+    ): Promise<(ActionRow | undefined)[]> => {
+      const rows = await this.#db.query<ActionRow & { idx: number }>(BATCH_SQL.createAdvanced, [
+        xs.map((x) => x.a.agentId),
+        xs.map((x) => x.a.actionId),
+        xs.map((x) => x.a.commandType),
+        xs.map((x) => JSON.stringify(x.a.command)),
+        xs.map((x) => x.a.payloadHash),
+        xs.map((x) => x.a.queue),
+        xs.map((x) => x.steps),
+        xs.map((x) => x.decision),
+        xs.map((_, i) => i),
+      ]);
+      const out: (ActionRow | undefined)[] = xs.map(() => undefined);
+      for (const r of rows) out[r.idx] = r;
+      return out;
+    };
+    this.#createsAdvanced = new Batcher({
+      key: (x) => `${x.a.agentId}\u0000${x.a.actionId}`,
+      run: runCreatesAdvanced,
+      runOne: async (x) => (await runCreatesAdvanced([x]))[0],
+    });
     this.#advances = new Batcher({
       key: (x) => `${x.agentId}\u0000${x.actionId}`,
       run: runAdvances,
@@ -216,6 +260,22 @@ export class SqlLedger implements Ledger {
       });
     }
     return { created: false, action: existing };
+  }
+
+  async createAdvanced(
+    a: NewAction,
+    steps: readonly { readonly to: ActionStatus; readonly payload: Record<string, unknown> }[],
+    decision?: PolicyDecision,
+  ): Promise<ActionRecord | undefined> {
+    const row = await this.#createsAdvanced.submit({
+      a,
+      steps: JSON.stringify([
+        { status: 'QUEUED', payload: { queue: a.queue } },
+        ...steps.map((s) => ({ status: s.to, payload: s.payload })),
+      ]),
+      decision: decision ? decisionJson(decision) : null,
+    });
+    return row && toActionRecord(row);
   }
 
   async getAction(agentId: string, actionId: string): Promise<ActionRecord | undefined> {
@@ -287,18 +347,7 @@ export class SqlLedger implements Ledger {
       actionId,
       steps: JSON.stringify(steps.map((s) => ({ status: s.to, payload: s.payload }))),
       from: opts.from.join(','),
-      decision: d
-        ? JSON.stringify({
-            action: d.action,
-            risk: d.risk,
-            reasons: d.reasons,
-            alert: d.alert,
-            revision: d.revision,
-            explanation: d.explanation,
-            // A bigint column: engines measure with performance.now(), which has fractions.
-            eval_micros: Math.max(0, Math.round(d.evalMicros)),
-          })
-        : null,
+      decision: d ? decisionJson(d) : null,
     });
   }
 

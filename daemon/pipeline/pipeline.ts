@@ -38,6 +38,7 @@ import type { JuryRequest, JuryResult } from '../../judges/jury.ts';
 import { buildPolicyInput } from '../policy/input.ts';
 import { failWithoutCall, runConnector } from './executor.ts';
 import { expireLapsed } from './expiry.ts';
+import { allowFast } from './fast-path.ts';
 import { Recorder, type Step } from './recorder.ts';
 
 const NO_JURY = 'jury not configured: a person must approve';
@@ -76,6 +77,12 @@ function serviceOf(command: Record<string, unknown>): string | undefined {
 export interface CommandJob {
   readonly agent_id?: unknown;
   readonly command?: unknown;
+  /**
+   * Set by the HTTP intake and approval requeues: the ledger already holds the action. Only a
+   * hint for which path to take (the queue is not trusted): a wrong value costs one extra
+   * statement, never a skipped check.
+   */
+  readonly recorded?: unknown;
 }
 
 export interface PipelineDeps {
@@ -145,18 +152,27 @@ export class Pipeline {
     });
 
     const hash = payloadHash(command);
-    // The policy's history counts do not depend on this action's record, so both go at once.
-    const [{ created, action }, history] = await Promise.all([
-      this.d.ledger.createAction({
-        agentId,
-        actionId: command.action_id,
+    const history = await this.history(agentId, command);
+    const fast =
+      data.recorded === true
+        ? undefined
+        : await allowFast(this.d, this.rec, { queue, agentId, command, payloadHash: hash, history });
+    if (fast) {
+      this.d.bus.emit('stage', {
+        stage: 'total',
+        ms: performance.now() - started,
         commandType: command.command_type,
-        command,
-        payloadHash: hash,
-        queue,
-      }),
-      this.history(agentId, command),
-    ]);
+      });
+      return fast;
+    }
+    const { created, action } = await this.d.ledger.createAction({
+      agentId,
+      actionId: command.action_id,
+      commandType: command.command_type,
+      command,
+      payloadHash: hash,
+      queue,
+    });
     if (created) this.rec.announce(action, undefined, 'QUEUED', { source: 'queue' });
     if (action.payloadHash !== hash) {
       // The queue is not trusted: a job whose content differs from what was accepted is refused.

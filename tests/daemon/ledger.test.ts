@@ -317,6 +317,69 @@ describe.each(backends)('$name ledger', ({ name, open }) => {
     });
   });
 
+  describe('createAdvanced', () => {
+    const decision = {
+      action: 'allow' as const,
+      risk: 'LOW' as const,
+      reasons: ['low risk'],
+      alert: null,
+      revision: 'r'.repeat(64),
+      explanation: [{ rule: 'data.orchestrator.decision', file: 'policies/orchestrator.rego', line: 12 }],
+      evalMicros: 17.4,
+    };
+    const steps = [
+      { to: 'EVALUATING' as const, payload: {} },
+      { to: 'ALLOWED' as const, payload: { risk: 'LOW' } },
+      { to: 'EXECUTING' as const, payload: { connector: 'c' } },
+    ];
+
+    it('records a new action already advanced, with its events and decision, atomically', async () => {
+      const a = action();
+      const rec = await s.ledger.createAdvanced(a, steps, decision);
+      expect(rec).toMatchObject({ agentId: a.agentId, actionId: a.actionId, status: 'EXECUTING' });
+      expect(rec?.command).toEqual(a.command);
+      const events = await s.ledger.events(a.agentId, a.actionId);
+      expect(events.map((e) => [e.seq, e.status])).toEqual([
+        [1, 'QUEUED'],
+        [2, 'EVALUATING'],
+        [3, 'ALLOWED'],
+        [4, 'EXECUTING'],
+      ]);
+      expect(events[2]?.payload).toEqual({ risk: 'LOW' });
+      expect(await s.ledger.decisions(a.agentId, a.actionId)).toMatchObject([
+        { action: 'allow', evalMicros: 17 },
+      ]);
+      // Later transitions continue the sequence.
+      expect(await s.ledger.transition(a.agentId, a.actionId, 'SUCCESS', {}, { from: ['EXECUTING'] })).toBe(
+        true,
+      );
+      expect((await s.ledger.events(a.agentId, a.actionId)).at(-1)?.seq).toBe(5);
+    });
+
+    it('writes nothing for an action that exists', async () => {
+      const a = action();
+      await s.ledger.createAction(a);
+      expect(await s.ledger.createAdvanced(a, steps, decision)).toBeUndefined();
+      expect((await s.ledger.getAction(a.agentId, a.actionId))?.status).toBe('QUEUED');
+      expect(await s.ledger.events(a.agentId, a.actionId)).toHaveLength(1);
+      expect(await s.ledger.decisions(a.agentId, a.actionId)).toEqual([]);
+    });
+
+    it('lets exactly one of two concurrent records win, alongside other actions in the batch', async () => {
+      const a = action();
+      const others = [action(), action()];
+      const results = await Promise.all([
+        s.ledger.createAdvanced(a, steps, decision),
+        s.ledger.createAdvanced(a, steps, decision),
+        ...others.map((o) => s.ledger.createAdvanced(o, steps, decision)),
+      ]);
+      expect(results.slice(0, 2).filter((r) => r !== undefined)).toHaveLength(1);
+      expect(results.slice(2).every((r) => r?.status === 'EXECUTING')).toBe(true);
+      expect(await s.ledger.decisions(a.agentId, a.actionId)).toHaveLength(1);
+      expect(await s.ledger.events(a.agentId, a.actionId)).toHaveLength(4);
+    });
+  });
+
   describe('transition', () => {
     it('moves the status, stores result and error, and appends events with the next seq', async () => {
       const a = action();

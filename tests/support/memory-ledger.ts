@@ -91,6 +91,19 @@ export class MemoryLedger implements Ledger {
     return { created: true, action: record };
   }
 
+  async createAdvanced(
+    a: NewAction,
+    steps: readonly { readonly to: ActionStatus; readonly payload: Record<string, unknown> }[],
+    decision?: PolicyDecision,
+  ): Promise<ActionRecord | undefined> {
+    this.check();
+    if (this.rows.has(this.key(a.agentId, a.actionId))) return undefined;
+    await this.createAction(a);
+    for (const step of steps) await this.transition(a.agentId, a.actionId, step.to, step.payload);
+    if (decision) await this.recordDecision(a.agentId, a.actionId, decision);
+    return this.rows.get(this.key(a.agentId, a.actionId))?.record;
+  }
+
   async getAction(agentId: string, actionId: string): Promise<ActionRecord | undefined> {
     this.check();
     return this.rows.get(this.key(agentId, actionId))?.record;
