@@ -59,6 +59,8 @@ export async function startDaemonProcess(
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',
       LOG_LEVEL: 'warn',
+      // Each daemon its own alert queue, so parallel tests do not deliver or dedup each other's alerts.
+      ALERT_QUEUE: randomName('alerts'),
       ...env,
       PORT: String(port),
       HOST: '127.0.0.1',
