@@ -157,9 +157,39 @@ function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
+const WELL_KNOWN = ['service', 'agent', 'action_id', 'command_type'] as const;
+
+/**
+ * What is kept of an event that does not fit the model, so that it still pages: the well-known
+ * details (cut to their limit), valid team names, a kind and dedup key that fit, and what was
+ * wrong. An alert is never dropped for its shape.
+ */
+function salvage(input: AlertInput, error: InvalidAlertError, now?: () => Date): Alert {
+  const details: Record<string, unknown> = {};
+  for (const k of WELL_KNOWN) {
+    const v = input.details[k];
+    if (typeof v === 'string' && v !== '') details[k] = v.slice(0, 256);
+    else if (v === null) details[k] = null;
+  }
+  details.invalid = error.message.slice(0, 2_000);
+  const kind = ALERT_KIND_PATTERN.test(input.kind) ? input.kind : 'invalid_alert';
+  return createAlert(
+    {
+      kind,
+      severity: (ALERT_SEVERITIES as readonly string[]).includes(input.severity) ? input.severity : 'high',
+      summary: clip(input.summary || `alert of kind ${kind} without a summary`, MAX_SUMMARY),
+      details: details as AlertDetails,
+      teams: input.teams.filter((t) => TEAM_PATTERN.test(t)).slice(0, 16),
+    },
+    now,
+  );
+}
+
 /**
  * Turns a bus `alert` event into an alert: applies the kind's floor, fills the well-known
- * details from the event when the emitter put them elsewhere, and validates.
+ * details from the event when the emitter put them elsewhere, and validates. An event that does
+ * not fit (oversized details, a team name with spaces) still becomes an alert, with what was
+ * wrong under `details.invalid`.
  *
  * @example
  * ```ts
@@ -172,15 +202,18 @@ export function alertFromEvent(e: OrchestratorEvents['alert'], now?: () => Date)
   const teams = [...new Set([...e.alert.teams, ...(floor?.teams ?? [])])];
   const details: Record<string, unknown> = { ...e.details };
   if (details.action_id === undefined && e.actionId !== undefined) details.action_id = e.actionId;
-  return createAlert(
-    {
-      kind: e.kind,
-      severity,
-      summary: clip(e.summary, MAX_SUMMARY),
-      details: details as AlertDetails,
-      teams,
-      dedupKey: e.dedupKey,
-    },
-    now,
-  );
+  const input: AlertInput = {
+    kind: e.kind,
+    severity,
+    summary: clip(e.summary, MAX_SUMMARY),
+    details: details as AlertDetails,
+    teams,
+    dedupKey: e.dedupKey,
+  };
+  try {
+    return createAlert(input, now);
+  } catch (err) {
+    if (!(err instanceof InvalidAlertError)) throw err;
+    return salvage(input, err, now);
+  }
 }

@@ -17,7 +17,14 @@ import { AlertErrors } from '../errors/alerts.ts';
 import { OrchestratorError } from '../errors/registry.ts';
 import { type DeliveryJob, dedupRedisKey, resolveJobId, triggerJobId } from './jobs.ts';
 import { type AlertMetrics, createAlertMetrics } from './metrics.ts';
-import { type Alert, type AlertInput, AlertSchema, alertFromEvent, createAlert } from './model.ts';
+import {
+  type Alert,
+  type AlertInput,
+  AlertSchema,
+  alertFromEvent,
+  createAlert,
+  parseAlert,
+} from './model.ts';
 import { type AlertRoute, DEFAULT_ROUTES, route, type SinkName } from './routes.ts';
 import type { Sink } from './sinks/types.ts';
 import { BACKOFF_TYPE, startDeliveryWorker } from './worker.ts';
@@ -189,7 +196,7 @@ export class AlertService {
   async raise(input: AlertInput | Alert): Promise<RaiseResult> {
     const alert =
       'dedupKey' in input && 'createdAt' in input && input.dedupKey && input.createdAt
-        ? AlertSchema.parse(input)
+        ? parseAlert(input)
         : createAlert(input, this.o.now);
     const sinks = route(alert, this.routes, this.configured);
     const result = {

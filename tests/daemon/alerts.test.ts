@@ -107,6 +107,21 @@ describe('alert model', () => {
     });
     expect(critical.severity).toBe('critical');
   });
+  it('never drops an event for its shape: what fits is kept, what was wrong is said', () => {
+    const a = alertFromEvent({
+      kind: 'jury_unavailable',
+      summary: 'Jury could not decide j-1',
+      alert: { severity: 'high', teams: ['operations', 'Night Shift'] },
+      details: { agent: 'agent-7', service: 'google', stack: 'x'.repeat(20_000) },
+      actionId: 'j-1',
+    });
+    expect(a.kind).toBe('jury_unavailable');
+    expect(a.teams).toEqual(['operations']);
+    expect(a.details).toMatchObject({ agent: 'agent-7', service: 'google', action_id: 'j-1' });
+    expect(a.details.stack).toBeUndefined();
+    expect(String(a.details.invalid)).toMatch(/details: must serialize to at most 8192 bytes/);
+    expect(a.dedupKey).toBe('jury_unavailable:agent-7:google:j-1');
+  });
 });
 
 describe('routing rules', () => {
