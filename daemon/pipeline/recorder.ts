@@ -73,7 +73,7 @@ export class Recorder {
     this.alert(
       'needs_approval',
       'warning',
-      `${action.commandType}${service ? ` for service ${service}` : ''} from ${action.agentId} needs approval`,
+      `${action.commandType} from ${action.agentId} needs approval${service ? ` (service ${service})` : ''}`,
       {
         agent: action.agentId,
         service: service ?? null,

@@ -160,7 +160,7 @@ describe('alert delivery', () => {
       agent,
       teams: ['security', 'engineering'],
     });
-    await until('log line', () => logs().includes(`"msg":"ALERT high blocked: Blocked REFRESH_TOKEN`));
+    await until('log line', () => logs().includes(`"msg":"ALERT high: Blocked REFRESH_TOKEN`));
     // The stand-in records a request before the worker has read the answer: wait for the count.
     await until(
       'delivery counted',

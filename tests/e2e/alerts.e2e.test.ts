@@ -88,7 +88,7 @@ describe('alerts through the real daemon', () => {
     });
     const out = daemon.output();
     expect(out).toMatch(
-      /ALERT (critical|high) blocked: Blocked CONNECT_INTEGRATION for service chatwoot requested by agent agent-7/,
+      /ALERT (critical|high): Blocked CONNECT_INTEGRATION for service chatwoot requested by agent agent-7/,
     );
     expect(out).not.toContain(pd.routingKey);
     expect(out).not.toContain(new URL(slack.url).pathname);

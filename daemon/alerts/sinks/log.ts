@@ -10,7 +10,7 @@ import type { Sink } from './types.ts';
  * @example
  * ```ts
  * const log = createLogSink(logger);
- * await log.send(alert, signal); // {"level":50,"alert":{…},"msg":"ALERT high blocked: Blocked …"}
+ * await log.send(alert, signal); // {"level":50,"alert":{…},"msg":"ALERT high: Blocked …"}
  * ```
  */
 export function createLogSink(logger: Logger): Sink {
@@ -18,7 +18,7 @@ export function createLogSink(logger: Logger): Sink {
     name: 'log',
     async send(alert) {
       const level = alert.severity === 'critical' || alert.severity === 'high' ? 'error' : 'warn';
-      logger[level]({ alert }, `ALERT ${alert.severity} ${alert.kind}: ${alert.summary}`);
+      logger[level]({ alert }, `ALERT ${alert.severity}: ${alert.summary}`);
     },
     async resolve(dedupKey) {
       logger.info({ alert: { dedupKey, resolved: true } }, `ALERT resolved: ${dedupKey}`);
