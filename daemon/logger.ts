@@ -45,6 +45,21 @@ export const REDACT_PATHS: readonly string[] = [
   '*.ORCHESTRATOR_AUTH_TOKENS',
   'authTokens[*].token',
   '*.authTokens[*].token',
+  // Alert sinks: the Slack webhook URL is itself the credential.
+  'routing_key',
+  '*.routing_key',
+  'slackWebhookUrl',
+  '*.slackWebhookUrl',
+  'pagerdutyRoutingKey',
+  '*.pagerdutyRoutingKey',
+  'alertWebhookSecret',
+  '*.alertWebhookSecret',
+  'SLACK_WEBHOOK_URL',
+  '*.SLACK_WEBHOOK_URL',
+  'PAGERDUTY_ROUTING_KEY',
+  '*.PAGERDUTY_ROUTING_KEY',
+  'ALERT_WEBHOOK_SECRET',
+  '*.ALERT_WEBHOOK_SECRET',
 ];
 
 /**

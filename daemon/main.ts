@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import { createDefaultConnectors } from '../connectors/registry.ts';
 import { runJury } from '../judges/jury.ts';
 import { loadPanel } from '../judges/panel.ts';
+import { createAlertService } from './alerts/create.ts';
 import { buildServer } from './api/server.ts';
 import { type Config, configSummary } from './config/index.ts';
 import { EventBus } from './core/events.ts';
@@ -100,7 +101,18 @@ export async function startDaemon(config: Config, opts: StartOptions = {}): Prom
   const metrics = createMetrics({ commandTypes: COMMAND_TYPES });
   metrics.attach(bus);
   registerJuryReportMetrics(metrics.registry, ledger, { windowDays: config.juryReportWindowDays });
-  const policy = await createPolicyEngine(config, bus, logger);
+  // Alerts are delivered through their own queue (log, Slack, PagerDuty, webhook); the log sink
+  // writes every alert, and an alert that cannot be queued is logged at once instead.
+  const alerts = createAlertService(config, { connection, registry: metrics.registry, logger });
+  await alerts.ready();
+  alerts.attach(bus);
+  alerts.start();
+
+  // Subscribed before the policy loads, so no policy alert is missed.
+  const policy = await createPolicyEngine(config, bus, logger).catch(async (err: unknown) => {
+    await alerts.close();
+    throw err;
+  });
   const connectors = createDefaultConnectors({
     ...(config.appsScriptUrl && config.appsScriptSecret
       ? {
@@ -131,7 +143,6 @@ export async function startDaemon(config: Config, opts: StartOptions = {}): Prom
   }
 
   metrics.attach(bus, { queues: [...queues.values()] });
-  bus.on('alert', (a) => logger.warn({ alert: a }, `ALERT ${a.alert.severity}: ${a.summary}`));
   bus.on('policy.reload_failed', (e) =>
     logger.error({ error: e.error, kept: e.keptRevision }, 'policy reload refused'),
   );
@@ -147,7 +158,10 @@ export async function startDaemon(config: Config, opts: StartOptions = {}): Prom
   const historyRedis = new Redis({ ...connection, maxRetriesPerRequest: 1 });
   historyRedis.on('error', (err) => logger.warn({ err: err.message }, 'history store: Redis error'));
   const pipeline = new Pipeline({
-    history: new RedisHistory(historyRedis, { windowMs: config.historyWindowMs }),
+    history: new RedisHistory(historyRedis, {
+      windowMs: config.historyWindowMs,
+      prefix: config.historyKeyPrefix,
+    }),
     jury: panel ? (request) => runJury(panel, request) : undefined,
     juryShadow: config.juryShadow,
     ledger,
@@ -254,6 +268,7 @@ export async function startDaemon(config: Config, opts: StartOptions = {}): Prom
       await app.close();
       await poller!.stop(config.shutdownDeadlineMs);
       await Promise.all([...queues.values()].map((q) => q.close()));
+      await alerts.close();
       readinessRedis.disconnect();
       historyRedis.disconnect();
       await policy.close();

@@ -5,6 +5,7 @@
  * complete. Values come from the environment (see `loadConfig`), are validated once at start-up
  * and then frozen.
  */
+import type { AlertRoute } from '../alerts/routes.ts';
 import { DEFAULT_MAX_COMMAND_BYTES, DEFAULT_MAX_STRING_LENGTH } from '../contract/command.ts';
 
 export const AUTH_ROLES = ['agent', 'oncall', 'security', 'admin'] as const;
@@ -87,6 +88,8 @@ export interface Config {
   readonly appsScriptTimeoutMs: number;
   /** `HISTORY_WINDOW_MS`: window of the history counts given to the policy. @defaultValue 3600000 */
   readonly historyWindowMs: number;
+  /** `HISTORY_KEY_PREFIX`: Redis key prefix of the history counters. @defaultValue 'orc:history' */
+  readonly historyKeyPrefix: string;
   /** `APPROVAL_GRANT_TTL_MS`: how long a person's approval stays usable. @defaultValue 3600000 */
   readonly approvalGrantTtlMs: number;
   /** `APPROVAL_SWEEP_INTERVAL_MS`: how often lapsed approvals are ended EXPIRED. @defaultValue 60000 */
@@ -95,6 +98,30 @@ export interface Config {
   readonly juryReportWindowDays: number;
   /** `LOG_LEVEL`: pino level. @defaultValue 'info' */
   readonly logLevel: LogLevel;
+  /** `ALERT_ROUTES`: routing rules from kind/severity/teams to sinks; unset means the built-in rules (docs/alerts.md). @defaultValue undefined */
+  readonly alertRoutes: readonly AlertRoute[] | undefined;
+  /** `ALERT_QUEUE`: the BullMQ queue alert deliveries go through. @defaultValue 'orchestrator-alerts' */
+  readonly alertQueue: string;
+  /** `ALERT_ATTEMPTS`: delivery attempts per (alert, sink), the first included. @defaultValue 25 */
+  readonly alertAttempts: number;
+  /** `ALERT_BACKOFF_MS`: first retry delay of a delivery, doubled per attempt. @defaultValue 1000 */
+  readonly alertBackoffMs: number;
+  /** `ALERT_BACKOFF_MAX_MS`: ceiling of the retry delay. @defaultValue 300000 */
+  readonly alertBackoffMaxMs: number;
+  /** `ALERT_DEDUP_WINDOW_MS`: repeats of a dedup key within this window are suppressed per sink. @defaultValue 300000 */
+  readonly alertDedupWindowMs: number;
+  /** `ALERT_SINK_TIMEOUT_MS`: timeout of one HTTP call to a sink. @defaultValue 5000 */
+  readonly alertSinkTimeoutMs: number;
+  /** `SLACK_WEBHOOK_URL`: Slack incoming webhook; unset means no Slack sink. Secret. @defaultValue undefined */
+  readonly slackWebhookUrl: string | undefined;
+  /** `PAGERDUTY_ROUTING_KEY`: Events API v2 integration key; unset means no PagerDuty sink. Secret. @defaultValue undefined */
+  readonly pagerdutyRoutingKey: string | undefined;
+  /** `PAGERDUTY_EVENTS_URL`: the Events API v2 endpoint. @defaultValue 'https://events.pagerduty.com/v2/enqueue' */
+  readonly pagerdutyEventsUrl: string;
+  /** `ALERT_WEBHOOK_URL`: generic webhook receiving signed alerts; unset means no webhook sink. Secret. @defaultValue undefined */
+  readonly alertWebhookUrl: string | undefined;
+  /** `ALERT_WEBHOOK_SECRET`: HMAC-SHA256 key signing webhook bodies. Secret. @defaultValue undefined */
+  readonly alertWebhookSecret: string | undefined;
 }
 
 /** Every default in one place. Fields absent here default to unset (`undefined`). */
@@ -123,8 +150,16 @@ export const DEFAULTS = {
   maxStringLength: DEFAULT_MAX_STRING_LENGTH, // 2_048 characters
   appsScriptTimeoutMs: 10_000, // per bridge call
   historyWindowMs: 3_600_000, // one hour, as the shipped policy's `*_1h` counters assume
+  historyKeyPrefix: 'orc:history', // one namespace per orchestrator sharing a Redis
   approvalGrantTtlMs: 3_600_000, // one hour from the person's decision
   approvalSweepIntervalMs: 60_000, // between scans for lapsed approvals
   juryReportWindowDays: 7, // days of human decisions the agreement metrics cover
   logLevel: 'info',
+  alertQueue: 'orchestrator-alerts',
+  alertAttempts: 25, // attempts in total per (alert, sink)
+  alertBackoffMs: 1_000, // first retry delay, doubled each attempt
+  alertBackoffMaxMs: 300_000, // retry delay ceiling: 5 minutes
+  alertDedupWindowMs: 300_000, // 5 minutes
+  alertSinkTimeoutMs: 5_000, // per HTTP call to a sink
+  pagerdutyEventsUrl: 'https://events.pagerduty.com/v2/enqueue',
 } as const satisfies Partial<Config>;

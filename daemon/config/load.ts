@@ -80,10 +80,23 @@ function toConfig(env: ParsedEnv, authTokens: readonly AuthToken[]): Config {
     appsScriptSecret: env.APPS_SCRIPT_SECRET,
     appsScriptTimeoutMs: env.APPS_SCRIPT_TIMEOUT_MS,
     historyWindowMs: env.HISTORY_WINDOW_MS,
+    historyKeyPrefix: env.HISTORY_KEY_PREFIX,
     approvalGrantTtlMs: env.APPROVAL_GRANT_TTL_MS,
     approvalSweepIntervalMs: env.APPROVAL_SWEEP_INTERVAL_MS,
     juryReportWindowDays: env.JURY_REPORT_WINDOW_DAYS,
     logLevel: env.LOG_LEVEL,
+    alertRoutes: env.ALERT_ROUTES,
+    alertQueue: env.ALERT_QUEUE,
+    alertAttempts: env.ALERT_ATTEMPTS,
+    alertBackoffMs: env.ALERT_BACKOFF_MS,
+    alertBackoffMaxMs: env.ALERT_BACKOFF_MAX_MS,
+    alertDedupWindowMs: env.ALERT_DEDUP_WINDOW_MS,
+    alertSinkTimeoutMs: env.ALERT_SINK_TIMEOUT_MS,
+    slackWebhookUrl: env.SLACK_WEBHOOK_URL,
+    pagerdutyRoutingKey: env.PAGERDUTY_ROUTING_KEY,
+    pagerdutyEventsUrl: env.PAGERDUTY_EVENTS_URL,
+    alertWebhookUrl: env.ALERT_WEBHOOK_URL,
+    alertWebhookSecret: env.ALERT_WEBHOOK_SECRET,
   };
 }
 

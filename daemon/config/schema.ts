@@ -5,6 +5,7 @@
  * the `superRefine` at the end. `docs/configuration.md` must list every key of `ENV_SCHEMA`.
  */
 import { z } from 'zod';
+import { parseRoutes, type SinkName, unconfiguredSinkProblems } from '../alerts/routes.ts';
 import { parseAuthTokens } from './auth-tokens.ts';
 import { DEFAULTS, LOG_LEVELS, POLICY_ENGINES } from './config.ts';
 
@@ -113,6 +114,15 @@ function queueList() {
   });
 }
 
+function alertRoutes() {
+  return z.string().transform((s, ctx) => {
+    const r = parseRoutes(s);
+    if (r.ok) return r.routes;
+    for (const message of r.problems) ctx.addIssue({ code: 'custom', message });
+    return z.NEVER;
+  });
+}
+
 function authTokens() {
   return z.string().transform((s, ctx) => {
     const { tokens, positions, problems } = parseAuthTokens(s, 'comma');
@@ -165,10 +175,44 @@ export const ENV_SCHEMA = z
       .optional(),
     APPS_SCRIPT_TIMEOUT_MS: int(100, 300_000).default(DEFAULTS.appsScriptTimeoutMs),
     HISTORY_WINDOW_MS: int(1_000, 604_800_000).default(DEFAULTS.historyWindowMs),
+    HISTORY_KEY_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9:_-]{1,64}$/, 'must be 1–64 characters of letters, digits, ":", "_" or "-"')
+      .default(DEFAULTS.historyKeyPrefix),
     APPROVAL_GRANT_TTL_MS: int(60_000, 604_800_000).default(DEFAULTS.approvalGrantTtlMs),
     APPROVAL_SWEEP_INTERVAL_MS: int(1_000, 3_600_000).default(DEFAULTS.approvalSweepIntervalMs),
     JURY_REPORT_WINDOW_DAYS: int(1, 365).default(DEFAULTS.juryReportWindowDays),
     LOG_LEVEL: oneOf(LOG_LEVELS).default(DEFAULTS.logLevel),
+    ALERT_ROUTES: alertRoutes().optional(),
+    ALERT_QUEUE: queueName().default(DEFAULTS.alertQueue),
+    ALERT_ATTEMPTS: int(1, 1_000).default(DEFAULTS.alertAttempts),
+    ALERT_BACKOFF_MS: int(1, 3_600_000).default(DEFAULTS.alertBackoffMs),
+    ALERT_BACKOFF_MAX_MS: int(1, 86_400_000).default(DEFAULTS.alertBackoffMaxMs),
+    ALERT_DEDUP_WINDOW_MS: int(1, 86_400_000).default(DEFAULTS.alertDedupWindowMs),
+    ALERT_SINK_TIMEOUT_MS: int(100, 120_000).default(DEFAULTS.alertSinkTimeoutMs),
+    SLACK_WEBHOOK_URL: url(['https:'], 'an https:// URL (http:// only to localhost)', {
+      loopbackHttp: true,
+    }).optional(),
+    PAGERDUTY_ROUTING_KEY: z
+      .string()
+      .refine(
+        (s) => /^[A-Za-z0-9]{32}$/.test(s),
+        'must be the 32-character integration key of an Events API v2 integration',
+      )
+      .optional(),
+    PAGERDUTY_EVENTS_URL: url(['https:'], 'an https:// URL (http:// only to localhost)', {
+      loopbackHttp: true,
+    }).default(DEFAULTS.pagerdutyEventsUrl),
+    ALERT_WEBHOOK_URL: url(['https:'], 'an https:// URL (http:// only to localhost)', {
+      loopbackHttp: true,
+    }).optional(),
+    ALERT_WEBHOOK_SECRET: z
+      .string()
+      .refine(
+        (s) => s.length >= 16 && s.trim() === s,
+        'must be at least 16 characters, without surrounding spaces',
+      )
+      .optional(),
   })
   .superRefine(
     (env, ctx) => {
@@ -190,6 +234,35 @@ export const ENV_SCHEMA = z
       }
       if (typeof env.APPS_SCRIPT_URL === 'string' && env.APPS_SCRIPT_SECRET === undefined) {
         problem('APPS_SCRIPT_SECRET', 'required when APPS_SCRIPT_URL is set (every bridge call is signed)');
+      }
+      if (typeof env.ALERT_WEBHOOK_URL === 'string' && env.ALERT_WEBHOOK_SECRET === undefined) {
+        problem(
+          'ALERT_WEBHOOK_SECRET',
+          'required when ALERT_WEBHOOK_URL is set (every alert body is signed)',
+        );
+      }
+      if (
+        typeof env.ALERT_QUEUE === 'string' &&
+        (env.ALERT_QUEUE === env.DEAD_LETTER_QUEUE ||
+          (Array.isArray(env.ORCHESTRATOR_QUEUES) && env.ORCHESTRATOR_QUEUES.includes(env.ALERT_QUEUE)))
+      ) {
+        problem('ALERT_QUEUE', 'must differ from ORCHESTRATOR_QUEUES and DEAD_LETTER_QUEUE');
+      }
+      if (
+        num(env.ALERT_BACKOFF_MS) &&
+        num(env.ALERT_BACKOFF_MAX_MS) &&
+        env.ALERT_BACKOFF_MAX_MS < env.ALERT_BACKOFF_MS
+      ) {
+        problem('ALERT_BACKOFF_MAX_MS', `must be at least ALERT_BACKOFF_MS (${env.ALERT_BACKOFF_MS})`);
+      }
+      if (Array.isArray(env.ALERT_ROUTES)) {
+        const configured = new Set<SinkName>(['log']);
+        if (env.SLACK_WEBHOOK_URL !== undefined) configured.add('slack');
+        if (env.PAGERDUTY_ROUTING_KEY !== undefined) configured.add('pagerduty');
+        if (env.ALERT_WEBHOOK_URL !== undefined) configured.add('webhook');
+        for (const message of unconfiguredSinkProblems(env.ALERT_ROUTES, configured)) {
+          problem('ALERT_ROUTES', message);
+        }
       }
       if (
         num(env.MAX_COMMAND_BYTES) &&
@@ -217,4 +290,8 @@ export const SECRET_VARIABLES: ReadonlySet<string> = new Set([
   'APPS_SCRIPT_URL',
   'DATABASE_URL',
   'REDIS_URL',
+  'SLACK_WEBHOOK_URL',
+  'PAGERDUTY_ROUTING_KEY',
+  'ALERT_WEBHOOK_URL',
+  'ALERT_WEBHOOK_SECRET',
 ]);

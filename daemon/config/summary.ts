@@ -3,7 +3,8 @@
  * see what is in force, with every secret masked. Secrets are the Apps Script key, the API tokens
  * and any password or query string inside a URL (`DATABASE_URL`, `REDIS_URL`, `APPS_SCRIPT_URL`:
  * the Apps Script deployment URL is kept, since it says which deployment is called, but its
- * query string is not).
+ * query string is not), and the alert sinks' credentials (Slack's webhook URL, PagerDuty's
+ * routing key, the alert webhook's path and secret).
  */
 import type { Config } from './config.ts';
 
@@ -32,6 +33,15 @@ export function maskUrl(value: string | undefined): string | undefined {
   return `${u.protocol}//${auth}${u.host}${u.pathname === '/' && !value.endsWith('/') ? '' : u.pathname}${query}`;
 }
 
+/** Scheme and host only: a receiver may put its own token in the path or query. */
+function webhookOrigin(value: string): string {
+  try {
+    return `${new URL(value).origin}/${MASK}`;
+  } catch {
+    return MASK;
+  }
+}
+
 /**
  * The configuration as a plain object for the start-up log, secrets masked. Tokens are
  * summarised by role and subject (who can call), never by value.
@@ -53,6 +63,14 @@ export function configSummary(config: Config): Record<string, unknown> {
         : maskUrl(config.appsScriptUrl),
     appsScriptSecret: config.appsScriptSecret === undefined ? undefined : MASK,
     authTokens: config.authTokens.map((t) => ({ role: t.role, subject: t.subject })),
+    // Slack's webhook URL is the credential itself; the generic webhook's may carry a token.
+    slackWebhookUrl: config.slackWebhookUrl === undefined ? '(unset: no Slack sink)' : MASK,
+    pagerdutyRoutingKey: config.pagerdutyRoutingKey === undefined ? '(unset: no PagerDuty sink)' : MASK,
+    alertWebhookUrl:
+      config.alertWebhookUrl === undefined
+        ? '(unset: no webhook sink)'
+        : webhookOrigin(config.alertWebhookUrl),
+    alertWebhookSecret: config.alertWebhookSecret === undefined ? undefined : MASK,
     queues: [...config.queues],
   };
 }

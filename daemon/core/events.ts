@@ -61,6 +61,8 @@ export interface OrchestratorEvents {
     alert: Alert;
     details: Record<string, unknown>;
     actionId?: string;
+    /** Groups repeats of the same incident; derived from kind, agent, service and action id when absent. */
+    dedupKey?: string;
   };
 }
 

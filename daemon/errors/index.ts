@@ -15,6 +15,7 @@
  * ```
  */
 export * from './api.ts';
+export * from './alerts.ts';
 export * from './approvals.ts';
 export * from './config.ts';
 export * from './contract.ts';

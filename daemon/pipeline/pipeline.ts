@@ -352,21 +352,21 @@ export class Pipeline {
         { ...summary, rationale, alert },
         { from: ['EVALUATING'], result: { rationale } },
       );
-      if (decision.alert) {
-        this.rec.alert(
-          'blocked',
-          decision.alert.severity,
-          summaryLine,
-          {
-            service: service ?? null,
-            agent: action.agentId,
-            action_id: action.actionId,
-            command_type: action.commandType,
-            reasons: decision.reasons,
-          },
-          decision.alert.teams,
-        );
-      }
+      // Every block alerts, even when the policy attached no alert to it: security must hear
+      // about each one (the alerts module raises a block to at least high severity).
+      this.rec.alert(
+        'blocked',
+        decision.alert?.severity ?? 'high',
+        summaryLine,
+        {
+          service: service ?? null,
+          agent: action.agentId,
+          action_id: action.actionId,
+          command_type: action.commandType,
+          reasons: decision.reasons,
+        },
+        decision.alert?.teams ?? ['security', 'engineering'],
+      );
       return 'BLOCKED';
     }
 
@@ -487,7 +487,9 @@ export class Pipeline {
         `Jury could not decide ${action.actionId}`,
         {
           agent: action.agentId,
+          service: serviceOf(command) ?? null,
           action_id: action.actionId,
+          command_type: action.commandType,
           error: failure,
         },
         ['operations', 'engineering'],

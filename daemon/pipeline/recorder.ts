@@ -13,6 +13,14 @@ import {
 } from '../core/types.ts';
 import { DENIAL_STATUSES, type HistoryStore } from '../history/history.ts';
 
+/** The service a command names (`params.service`), for alerts that must say what was asked for. */
+export function serviceOf(command: Record<string, unknown>): string | undefined {
+  const params = command.params;
+  if (params === null || typeof params !== 'object') return undefined;
+  const service = (params as Record<string, unknown>).service;
+  return typeof service === 'string' ? service : undefined;
+}
+
 /** One edge of a multi-step write. */
 export type Step = { readonly to: ActionStatus; readonly payload: Record<string, unknown> };
 
@@ -64,11 +72,17 @@ export class Recorder {
   }
 
   needsApproval(action: ActionRecord): void {
+    const service = serviceOf(action.command);
     this.alert(
       'needs_approval',
       'warning',
-      `${action.commandType} from ${action.agentId} needs approval`,
-      { agent: action.agentId, action_id: action.actionId, command_type: action.commandType },
+      `${action.commandType} from ${action.agentId} needs approval${service ? ` (service ${service})` : ''}`,
+      {
+        agent: action.agentId,
+        service: service ?? null,
+        action_id: action.actionId,
+        command_type: action.commandType,
+      },
       ['operations'],
     );
   }

@@ -59,6 +59,10 @@ export async function startDaemonProcess(
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',
       LOG_LEVEL: 'warn',
+      // Each daemon its own alert queue, so parallel tests do not deliver or dedup each other's alerts.
+      ALERT_QUEUE: randomName('alerts'),
+      // Each daemon its own history counters: tests must not see each other's commands.
+      HISTORY_KEY_PREFIX: randomName('history'),
       ...env,
       PORT: String(port),
       HOST: '127.0.0.1',
