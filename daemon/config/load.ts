@@ -79,6 +79,12 @@ function toConfig(env: ParsedEnv, authTokens: readonly AuthToken[]): Config {
     appsScriptUrl: env.APPS_SCRIPT_URL,
     appsScriptSecret: env.APPS_SCRIPT_SECRET,
     appsScriptTimeoutMs: env.APPS_SCRIPT_TIMEOUT_MS,
+    shopifyShopDomain: env.SHOPIFY_SHOP_DOMAIN,
+    shopifyAdminToken: env.SHOPIFY_ADMIN_TOKEN,
+    shopifyApiVersion: env.SHOPIFY_API_VERSION,
+    shopifyTimeoutMs: env.SHOPIFY_TIMEOUT_MS,
+    paymentRefundWebhookUrl: env.PAYMENT_REFUND_WEBHOOK_URL,
+    paymentRefundWebhookSecret: env.PAYMENT_REFUND_WEBHOOK_SECRET,
     historyWindowMs: env.HISTORY_WINDOW_MS,
     logLevel: env.LOG_LEVEL,
   };

@@ -5,6 +5,7 @@
  * the `superRefine` at the end. `docs/configuration.md` must list every key of `ENV_SCHEMA`.
  */
 import { z } from 'zod';
+import { API_VERSION_PATTERN, SHOP_DOMAIN_PATTERN } from '../../bridges/shopify-admin/protocol.ts';
 import { parseAuthTokens } from './auth-tokens.ts';
 import { DEFAULTS, LOG_LEVELS, POLICY_ENGINES } from './config.ts';
 
@@ -72,6 +73,17 @@ function nonEmpty(what: string) {
   return z.string().transform((s, ctx) => {
     const t = s.trim();
     if (t === '' || /[\0\r\n]/.test(t)) {
+      ctx.addIssue({ code: 'custom', message: `must be ${what}` });
+      return z.NEVER;
+    }
+    return t;
+  });
+}
+
+function pattern(re: RegExp, what: string, normalise: (s: string) => string = (s) => s) {
+  return z.string().transform((s, ctx) => {
+    const t = normalise(s.trim());
+    if (!re.test(t)) {
       ctx.addIssue({ code: 'custom', message: `must be ${what}` });
       return z.NEVER;
     }
@@ -164,6 +176,32 @@ export const ENV_SCHEMA = z
       )
       .optional(),
     APPS_SCRIPT_TIMEOUT_MS: int(100, 300_000).default(DEFAULTS.appsScriptTimeoutMs),
+    SHOPIFY_SHOP_DOMAIN: pattern(
+      SHOP_DOMAIN_PATTERN,
+      'a shop host name such as demo.myshopify.com (no scheme, no path; 127.0.0.1:port for a local stand-in)',
+      (s) => s.toLowerCase(),
+    ).optional(),
+    SHOPIFY_ADMIN_TOKEN: z
+      .string()
+      .refine(
+        (s) => s.length >= 16 && s.trim() === s && !/[\s]/.test(s),
+        'must be an Admin API access token: at least 16 characters, no spaces',
+      )
+      .optional(),
+    SHOPIFY_API_VERSION: pattern(API_VERSION_PATTERN, 'a stable Shopify API version such as 2026-10').default(
+      DEFAULTS.shopifyApiVersion,
+    ),
+    SHOPIFY_TIMEOUT_MS: int(100, 120_000).default(DEFAULTS.shopifyTimeoutMs),
+    PAYMENT_REFUND_WEBHOOK_URL: url(['https:'], 'an https:// URL (http:// only to localhost)', {
+      loopbackHttp: true,
+    }).optional(),
+    PAYMENT_REFUND_WEBHOOK_SECRET: z
+      .string()
+      .refine(
+        (s) => s.length >= 16 && s.trim() === s,
+        'must be at least 16 characters, without surrounding spaces',
+      )
+      .optional(),
     HISTORY_WINDOW_MS: int(1_000, 604_800_000).default(DEFAULTS.historyWindowMs),
     LOG_LEVEL: oneOf(LOG_LEVELS).default(DEFAULTS.logLevel),
   })
@@ -187,6 +225,21 @@ export const ENV_SCHEMA = z
       }
       if (typeof env.APPS_SCRIPT_URL === 'string' && env.APPS_SCRIPT_SECRET === undefined) {
         problem('APPS_SCRIPT_SECRET', 'required when APPS_SCRIPT_URL is set (every bridge call is signed)');
+      }
+      if (typeof env.SHOPIFY_SHOP_DOMAIN === 'string' && env.SHOPIFY_ADMIN_TOKEN === undefined) {
+        problem('SHOPIFY_ADMIN_TOKEN', 'required when SHOPIFY_SHOP_DOMAIN is set');
+      }
+      if (typeof env.SHOPIFY_ADMIN_TOKEN === 'string' && env.SHOPIFY_SHOP_DOMAIN === undefined) {
+        problem('SHOPIFY_SHOP_DOMAIN', 'required when SHOPIFY_ADMIN_TOKEN is set (which shop is it for?)');
+      }
+      if (
+        typeof env.PAYMENT_REFUND_WEBHOOK_URL === 'string' &&
+        env.PAYMENT_REFUND_WEBHOOK_SECRET === undefined
+      ) {
+        problem(
+          'PAYMENT_REFUND_WEBHOOK_SECRET',
+          'required when PAYMENT_REFUND_WEBHOOK_URL is set (every refund request is signed)',
+        );
       }
       if (
         num(env.MAX_COMMAND_BYTES) &&
@@ -212,6 +265,9 @@ export const SECRET_VARIABLES: ReadonlySet<string> = new Set([
   'ORCHESTRATOR_AUTH_TOKENS',
   'APPS_SCRIPT_SECRET',
   'APPS_SCRIPT_URL',
+  'SHOPIFY_ADMIN_TOKEN',
+  'PAYMENT_REFUND_WEBHOOK_URL',
+  'PAYMENT_REFUND_WEBHOOK_SECRET',
   'DATABASE_URL',
   'REDIS_URL',
 ]);
