@@ -301,7 +301,6 @@ export async function startShopifyStandIn(options: ShopifyStandInOptions): Promi
     tags: d.tags,
     note: d.note,
     order: d.order,
-    presentmentCurrencyCode: d.totals.currency,
     ...totalsOut(d.totals),
   });
   const counted = (field: string): void => {
