@@ -288,3 +288,39 @@ describe('checkout through the pipeline', () => {
     }
   });
 });
+
+describe('checkout configuration', () => {
+  it('pairs the shop with its token, the webhook with its secret, and never echoes them', () => {
+    const fails = (env: Record<string, string>): string => {
+      try {
+        loadConfig(env);
+      } catch (err) {
+        return (err as Error).message;
+      }
+      return '';
+    };
+    expect(fails({ SHOPIFY_SHOP_DOMAIN: 'demo.myshopify.com' })).toContain('SHOPIFY_ADMIN_TOKEN');
+    expect(fails({ SHOPIFY_ADMIN_TOKEN: TOKEN })).toContain('SHOPIFY_SHOP_DOMAIN');
+    expect(
+      fails({ SHOPIFY_SHOP_DOMAIN: 'https://demo.myshopify.com/', SHOPIFY_ADMIN_TOKEN: TOKEN }),
+    ).toContain('SHOPIFY_SHOP_DOMAIN');
+    expect(fails({ SHOPIFY_API_VERSION: '2026-11' })).toContain('SHOPIFY_API_VERSION');
+    expect(fails({ PAYMENT_REFUND_WEBHOOK_URL: 'https://pay.example.com/refund' })).toContain(
+      'PAYMENT_REFUND_WEBHOOK_SECRET',
+    );
+    const bad = fails({
+      PAYMENT_REFUND_WEBHOOK_URL: 'http://pay.example.com/refund',
+      PAYMENT_REFUND_WEBHOOK_SECRET: 'short',
+    });
+    expect(bad).toContain('PAYMENT_REFUND_WEBHOOK_URL');
+    expect(bad).not.toContain('pay.example.com');
+    expect(bad).not.toContain('short');
+    const ok = loadConfig({ SHOPIFY_SHOP_DOMAIN: 'Demo.MyShopify.com', SHOPIFY_ADMIN_TOKEN: TOKEN });
+    expect(ok).toMatchObject({
+      shopifyShopDomain: 'demo.myshopify.com',
+      shopifyApiVersion: '2026-10',
+      shopifyTimeoutMs: 10_000,
+    });
+    expect(JSON.stringify(configSummary(ok))).not.toContain(TOKEN);
+  });
+});
