@@ -31,7 +31,13 @@ export type ConnectorErrorCode =
   /** The caller aborted (shutdown, its own deadline). */
   | 'CANCELLED'
   /** The request itself cannot be sent (params that are not JSON, missing fields). */
-  | 'INVALID_REQUEST';
+  | 'INVALID_REQUEST'
+  /** An amount or currency the caller stated differs from what the target computed. */
+  | 'TOTAL_MISMATCH'
+  /** The request contradicts state recorded earlier (same draft paid with another reference, …). */
+  | 'CONFLICT'
+  /** A checkout leg failed after payment: the leg is failed and a refund was requested. */
+  | 'CHECKOUT_FAILED';
 
 /** The serialisable envelope (`JSON.stringify(err)` gives exactly this). */
 export interface ConnectorErrorEnvelope {
@@ -52,6 +58,24 @@ export interface ConnectorErrorInit {
   readonly message: string;
   readonly status?: number | null;
   readonly remoteCode?: string;
+  /**
+   * Non-secret facts the daemon records as the FAILED action's `result` (e.g. which checkout
+   * leg failed and whether a refund was requested), for whoever picks the failure up.
+   */
+  readonly details?: Readonly<Record<string, unknown>>;
+  /** Asks the daemon to raise an alert about this failure (connectors cannot reach alerts). */
+  readonly alert?: ConnectorAlertRequest;
+}
+
+/** An alert a connector asks the daemon to raise; the daemon adds agent and action ids. */
+export interface ConnectorAlertRequest {
+  /** Stable kind, e.g. `checkout_failed`. */
+  readonly kind: string;
+  readonly severity: 'critical' | 'high' | 'warning' | 'info';
+  /** One line for a person; no secrets. */
+  readonly summary: string;
+  /** @defaultValue ['operations'] */
+  readonly teams?: readonly string[];
 }
 
 /**
@@ -74,6 +98,10 @@ export class ConnectorError extends Error {
   readonly retryable: boolean = false;
   readonly status: number | null;
   readonly remoteCode: string | undefined;
+  /** See {@link ConnectorErrorInit.details}; not part of the envelope. */
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+  /** See {@link ConnectorErrorInit.alert}; not part of the envelope. */
+  readonly alert: ConnectorAlertRequest | undefined;
 
   constructor(init: ConnectorErrorInit, options?: { cause?: unknown }) {
     super(init.message, options);
@@ -82,6 +110,8 @@ export class ConnectorError extends Error {
     this.code = init.code;
     this.status = init.status ?? null;
     this.remoteCode = init.remoteCode;
+    this.details = init.details;
+    this.alert = init.alert;
   }
 
   /** The envelope; `cause` and stack stay out so nothing unexpected reaches logs or clients. */

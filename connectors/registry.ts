@@ -8,12 +8,26 @@ import {
   type BridgeHealth,
 } from '../bridges/apps-script/bridge.ts';
 import { ConnectorNotConfiguredError } from '../bridges/errors.ts';
+import { RefundWebhook, type RefundWebhookOptions } from '../bridges/payment-webhook/refund.ts';
+import { ShopifyAdminBridge, type ShopifyAdminBridgeOptions } from '../bridges/shopify-admin/bridge.ts';
 import type { Connector } from '../daemon/core/types.ts';
+import { CHECKOUT_COMMAND_TYPES, CheckoutConnector } from './checkout.ts';
+import type { CheckoutStore } from './checkout-store.ts';
 import { INTEGRATION_COMMAND_TYPES, IntegrationsConnector } from './integrations.ts';
 
 /** A connector that can report the health of its bridge. */
 interface WithHealth {
   health(): BridgeHealth;
+}
+
+/** Checkout's wiring: the shop, and (for CHECKOUT_COMPLETE) the ledger store and refund webhook. */
+export interface CheckoutWiring {
+  /** `SHOPIFY_SHOP_DOMAIN`, `SHOPIFY_ADMIN_TOKEN`, `SHOPIFY_API_VERSION`, `SHOPIFY_TIMEOUT_MS`. */
+  readonly shopify: ShopifyAdminBridgeOptions;
+  /** `PAYMENT_REFUND_WEBHOOK_URL` and `_SECRET`; without them CHECKOUT_COMPLETE is not offered. */
+  readonly refunds?: RefundWebhookOptions;
+  /** The daemon's checkout ledger (`daemon/ledger/checkout-store.ts`). */
+  readonly store?: CheckoutStore;
 }
 
 /**
@@ -101,6 +115,8 @@ export interface DefaultConnectorsOptions {
   readonly appsScript?: AppsScriptBridgeOptions;
   /** Integration services commands may name. @defaultValue undefined (the script decides) */
   readonly integrationServices?: readonly string[];
+  /** Checkout through Shopify draft orders; unset leaves the checkout types unconfigured. */
+  readonly checkout?: CheckoutWiring;
 }
 
 /**
@@ -126,6 +142,19 @@ export function createDefaultConnectors(options: DefaultConnectorsOptions = {}):
     );
   } else {
     registry.hint(INTEGRATION_COMMAND_TYPES, 'set APPS_SCRIPT_URL and APPS_SCRIPT_SECRET');
+  }
+  if (options.checkout) {
+    const { shopify, refunds, store } = options.checkout;
+    registry.register(
+      new CheckoutConnector({
+        shopify: new ShopifyAdminBridge(shopify),
+        ...(store ? { store } : {}),
+        ...(refunds ? { refunds: new RefundWebhook(refunds) } : {}),
+      }),
+    );
+    registry.hint(['CHECKOUT_COMPLETE'], 'set PAYMENT_REFUND_WEBHOOK_URL and PAYMENT_REFUND_WEBHOOK_SECRET');
+  } else {
+    registry.hint(CHECKOUT_COMMAND_TYPES, 'set SHOPIFY_SHOP_DOMAIN and SHOPIFY_ADMIN_TOKEN');
   }
   return registry;
 }

@@ -17,6 +17,7 @@ import { type Config, configSummary } from './config/index.ts';
 import { EventBus } from './core/events.ts';
 import type { Connector, Ledger, PolicyEngine, Readiness } from './core/types.ts';
 import { Intake } from './intake/intake.ts';
+import { createCheckoutStore } from './ledger/checkout-store.ts';
 import { createLedger } from './ledger/create.ts';
 import { createLogger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
@@ -120,6 +121,24 @@ export async function startDaemon(config: Config, opts: StartOptions = {}): Prom
             url: config.appsScriptUrl,
             secret: config.appsScriptSecret,
             timeoutMs: config.appsScriptTimeoutMs,
+          },
+        }
+      : {}),
+    ...(config.shopifyShopDomain && config.shopifyAdminToken
+      ? {
+          checkout: {
+            shopify: {
+              shopDomain: config.shopifyShopDomain,
+              accessToken: config.shopifyAdminToken,
+              apiVersion: config.shopifyApiVersion,
+              timeoutMs: config.shopifyTimeoutMs,
+            },
+            store: createCheckoutStore(ledger),
+            ...(config.paymentRefundWebhookUrl && config.paymentRefundWebhookSecret
+              ? {
+                  refunds: { url: config.paymentRefundWebhookUrl, secret: config.paymentRefundWebhookSecret },
+                }
+              : {}),
           },
         }
       : {}),

@@ -6,6 +6,7 @@
  * and then frozen.
  */
 import type { AlertRoute } from '../alerts/routes.ts';
+import { SHOPIFY_API_VERSION } from '../../bridges/shopify-admin/protocol.ts';
 import { DEFAULT_MAX_COMMAND_BYTES, DEFAULT_MAX_STRING_LENGTH } from '../contract/command.ts';
 
 export const AUTH_ROLES = ['agent', 'oncall', 'security', 'admin'] as const;
@@ -86,6 +87,18 @@ export interface Config {
   readonly appsScriptSecret: string | undefined;
   /** `APPS_SCRIPT_TIMEOUT_MS`: per bridge call, redirect included. @defaultValue 10000 */
   readonly appsScriptTimeoutMs: number;
+  /** `SHOPIFY_SHOP_DOMAIN`: the shop checkout runs against (`demo.myshopify.com`); unset means checkout commands fail "not configured". @defaultValue undefined */
+  readonly shopifyShopDomain: string | undefined;
+  /** `SHOPIFY_ADMIN_TOKEN`: Admin API access token of the shop. Secret. @defaultValue undefined */
+  readonly shopifyAdminToken: string | undefined;
+  /** `SHOPIFY_API_VERSION`: pinned GraphQL Admin API version. @defaultValue '2026-10' */
+  readonly shopifyApiVersion: string;
+  /** `SHOPIFY_TIMEOUT_MS`: per GraphQL request attempt. @defaultValue 10000 */
+  readonly shopifyTimeoutMs: number;
+  /** `PAYMENT_REFUND_WEBHOOK_URL`: where refunds of failed checkouts are requested; unset means CHECKOUT_COMPLETE is not offered. @defaultValue undefined */
+  readonly paymentRefundWebhookUrl: string | undefined;
+  /** `PAYMENT_REFUND_WEBHOOK_SECRET`: HMAC key of the refund webhook. Secret. @defaultValue undefined */
+  readonly paymentRefundWebhookSecret: string | undefined;
   /** `HISTORY_WINDOW_MS`: window of the history counts given to the policy. @defaultValue 3600000 */
   readonly historyWindowMs: number;
   /** `HISTORY_KEY_PREFIX`: Redis key prefix of the history counters. @defaultValue 'orc:history' */
@@ -149,6 +162,8 @@ export const DEFAULTS = {
   maxCommandBytes: DEFAULT_MAX_COMMAND_BYTES, // 16_384 bytes, serialized UTF-8
   maxStringLength: DEFAULT_MAX_STRING_LENGTH, // 2_048 characters
   appsScriptTimeoutMs: 10_000, // per bridge call
+  shopifyApiVersion: SHOPIFY_API_VERSION, // '2026-10', pinned in bridges/shopify-admin/protocol.ts
+  shopifyTimeoutMs: 10_000, // per GraphQL request attempt
   historyWindowMs: 3_600_000, // one hour, as the shipped policy's `*_1h` counters assume
   historyKeyPrefix: 'orc:history', // one namespace per orchestrator sharing a Redis
   approvalGrantTtlMs: 3_600_000, // one hour from the person's decision

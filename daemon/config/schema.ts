@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { parseRoutes, type SinkName, unconfiguredSinkProblems } from '../alerts/routes.ts';
+import { API_VERSION_PATTERN, SHOP_DOMAIN_PATTERN } from '../../bridges/shopify-admin/protocol.ts';
 import { parseAuthTokens } from './auth-tokens.ts';
 import { DEFAULTS, LOG_LEVELS, POLICY_ENGINES } from './config.ts';
 
@@ -73,6 +74,17 @@ function nonEmpty(what: string) {
   return z.string().transform((s, ctx) => {
     const t = s.trim();
     if (t === '' || /[\0\r\n]/.test(t)) {
+      ctx.addIssue({ code: 'custom', message: `must be ${what}` });
+      return z.NEVER;
+    }
+    return t;
+  });
+}
+
+function pattern(re: RegExp, what: string, normalise: (s: string) => string = (s) => s) {
+  return z.string().transform((s, ctx) => {
+    const t = normalise(s.trim());
+    if (!re.test(t)) {
       ctx.addIssue({ code: 'custom', message: `must be ${what}` });
       return z.NEVER;
     }
@@ -174,6 +186,32 @@ export const ENV_SCHEMA = z
       )
       .optional(),
     APPS_SCRIPT_TIMEOUT_MS: int(100, 300_000).default(DEFAULTS.appsScriptTimeoutMs),
+    SHOPIFY_SHOP_DOMAIN: pattern(
+      SHOP_DOMAIN_PATTERN,
+      'a shop host name such as demo.myshopify.com (no scheme, no path; 127.0.0.1:port for a local stand-in)',
+      (s) => s.toLowerCase(),
+    ).optional(),
+    SHOPIFY_ADMIN_TOKEN: z
+      .string()
+      .refine(
+        (s) => s.length >= 16 && s.trim() === s && !/[\s]/.test(s),
+        'must be an Admin API access token: at least 16 characters, no spaces',
+      )
+      .optional(),
+    SHOPIFY_API_VERSION: pattern(API_VERSION_PATTERN, 'a stable Shopify API version such as 2026-10').default(
+      DEFAULTS.shopifyApiVersion,
+    ),
+    SHOPIFY_TIMEOUT_MS: int(100, 120_000).default(DEFAULTS.shopifyTimeoutMs),
+    PAYMENT_REFUND_WEBHOOK_URL: url(['https:'], 'an https:// URL (http:// only to localhost)', {
+      loopbackHttp: true,
+    }).optional(),
+    PAYMENT_REFUND_WEBHOOK_SECRET: z
+      .string()
+      .refine(
+        (s) => s.length >= 16 && s.trim() === s,
+        'must be at least 16 characters, without surrounding spaces',
+      )
+      .optional(),
     HISTORY_WINDOW_MS: int(1_000, 604_800_000).default(DEFAULTS.historyWindowMs),
     HISTORY_KEY_PREFIX: z
       .string()
@@ -264,6 +302,21 @@ export const ENV_SCHEMA = z
           problem('ALERT_ROUTES', message);
         }
       }
+      if (typeof env.SHOPIFY_SHOP_DOMAIN === 'string' && env.SHOPIFY_ADMIN_TOKEN === undefined) {
+        problem('SHOPIFY_ADMIN_TOKEN', 'required when SHOPIFY_SHOP_DOMAIN is set');
+      }
+      if (typeof env.SHOPIFY_ADMIN_TOKEN === 'string' && env.SHOPIFY_SHOP_DOMAIN === undefined) {
+        problem('SHOPIFY_SHOP_DOMAIN', 'required when SHOPIFY_ADMIN_TOKEN is set (which shop is it for?)');
+      }
+      if (
+        typeof env.PAYMENT_REFUND_WEBHOOK_URL === 'string' &&
+        env.PAYMENT_REFUND_WEBHOOK_SECRET === undefined
+      ) {
+        problem(
+          'PAYMENT_REFUND_WEBHOOK_SECRET',
+          'required when PAYMENT_REFUND_WEBHOOK_URL is set (every refund request is signed)',
+        );
+      }
       if (
         num(env.MAX_COMMAND_BYTES) &&
         num(env.BODY_LIMIT_BYTES) &&
@@ -288,6 +341,9 @@ export const SECRET_VARIABLES: ReadonlySet<string> = new Set([
   'ORCHESTRATOR_AUTH_TOKENS',
   'APPS_SCRIPT_SECRET',
   'APPS_SCRIPT_URL',
+  'SHOPIFY_ADMIN_TOKEN',
+  'PAYMENT_REFUND_WEBHOOK_URL',
+  'PAYMENT_REFUND_WEBHOOK_SECRET',
   'DATABASE_URL',
   'REDIS_URL',
   'SLACK_WEBHOOK_URL',

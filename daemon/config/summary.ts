@@ -62,6 +62,12 @@ export function configSummary(config: Config): Record<string, unknown> {
         ? '(unset: integration connector not configured)'
         : maskUrl(config.appsScriptUrl),
     appsScriptSecret: config.appsScriptSecret === undefined ? undefined : MASK,
+    shopifyAdminToken: config.shopifyAdminToken === undefined ? undefined : MASK,
+    paymentRefundWebhookUrl:
+      config.paymentRefundWebhookUrl === undefined
+        ? '(unset: CHECKOUT_COMPLETE not offered)'
+        : maskUrl(config.paymentRefundWebhookUrl),
+    paymentRefundWebhookSecret: config.paymentRefundWebhookSecret === undefined ? undefined : MASK,
     authTokens: config.authTokens.map((t) => ({ role: t.role, subject: t.subject })),
     // Slack's webhook URL is the credential itself; the generic webhook's may carry a token.
     slackWebhookUrl: config.slackWebhookUrl === undefined ? '(unset: no Slack sink)' : MASK,

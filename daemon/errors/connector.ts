@@ -64,6 +64,21 @@ export const ConnectorErrors = defineErrors('CONNECTOR', {
   INVALID_REQUEST: {
     status: 400,
     message: 'connector could not build the request',
-    doc: 'The command parameters could not be encoded for the target. Not retried.',
+    doc: 'The command parameters could not be encoded for the target (for checkout: a variant or draft order id that is not a Shopify id). The message names the field. Not retried.',
+  },
+  TOTAL_MISMATCH: {
+    status: 409,
+    message: 'the stated amount or currency does not match what the target computed',
+    doc: 'Checkout: `total_amount` (or `currency`) differs from the total Shopify computed for the cart or holds for the draft order; the message gives both. Nothing was charged or completed; recheck the cart and resubmit with the computed total.',
+  },
+  CONFLICT: {
+    status: 409,
+    message: 'the request conflicts with state recorded earlier',
+    doc: 'Checkout: the payment reference was already used for another draft order, the draft is being paid with another reference, or its completion is in progress under another action (retryable: try again later). Nothing was completed by this command.',
+  },
+  CHECKOUT_FAILED: {
+    status: 502,
+    message: 'checkout could not be completed after payment; a refund was requested',
+    doc: 'Checkout: Shopify refused to complete the draft order (e.g. out of stock). The leg is failed (`result.leg_status`, with `session_id` when given), a refund was requested once per payment reference through `PAYMENT_REFUND_WEBHOOK_URL` (`result.refund.status`), and an alert `checkout_failed` was raised (critical when the refund request itself failed: refund by hand). See docs/checkout.md.',
   },
 });

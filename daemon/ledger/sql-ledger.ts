@@ -18,7 +18,7 @@ import type {
 import { LedgerErrors } from '../errors/ledger.ts';
 import { OrchestratorError } from '../errors/registry.ts';
 import { Batcher } from './batcher.ts';
-import type { SqlDriver } from './driver.ts';
+import type { SqlDriver, SqlExecutor } from './driver.ts';
 import { BATCH_SQL } from './sql-batch.ts';
 import { migrate } from './migrate.ts';
 import { GRANT_SQL, type GrantRow, toGrant, toReview } from './sql-approvals.ts';
@@ -111,6 +111,14 @@ export class SqlLedger implements Ledger {
   readonly #advances: Batcher<AdvanceInput, boolean>;
   readonly #createsAdvanced: Batcher<CreateAdvancedInput, ActionRow | undefined>;
   readonly #histories: Batcher<HistoryInput, HistoryRow | undefined>;
+
+  /**
+   * The driver, for stores that keep their own tables in the ledger database (checkout). Not
+   * part of the `Ledger` interface: only `daemon/ledger/` code reaches for it.
+   */
+  get sql(): SqlExecutor {
+    return this.#db;
+  }
 
   constructor(driver: SqlDriver, opts: SqlLedgerOptions = {}) {
     this.kind = driver.kind;

@@ -71,15 +71,36 @@ export async function runConnector(
       ok: false,
       errorCode: envelope.code,
     });
-    await rec.move(
+    // A connector may attach non-secret facts about the failure (e.g. a failed checkout leg and
+    // its refund): they become the action's result, for whoever picks the failure up.
+    const details = err instanceof ConnectorError ? err.details : undefined;
+    const moved = await rec.move(
       action,
       'FAILED',
-      { connector: connector.name, error: envelope },
+      { connector: connector.name, error: envelope, ...(details ? { details } : {}) },
       {
         from: ['EXECUTING'],
         error: { code: envelope.code, message: envelope.message },
+        ...(details ? { result: { ...details } } : {}),
       },
     );
+    // Connectors cannot reach alerts; they ask, and the alert follows the recorded fact.
+    if (moved && err instanceof ConnectorError && err.alert) {
+      rec.alert(
+        err.alert.kind,
+        err.alert.severity,
+        err.alert.summary,
+        {
+          agent: action.agentId,
+          action_id: action.actionId,
+          command_type: action.commandType,
+          connector: connector.name,
+          code: envelope.code,
+          ...(details ? { details } : {}),
+        },
+        err.alert.teams ?? ['operations'],
+      );
+    }
     return { status: 'FAILED', ...ids };
   }
 }
