@@ -31,7 +31,9 @@ export type ConnectorErrorCode =
   /** The caller aborted (shutdown, its own deadline). */
   | 'CANCELLED'
   /** The request itself cannot be sent (params that are not JSON, missing fields). */
-  | 'INVALID_REQUEST';
+  | 'INVALID_REQUEST'
+  /** A fan-out connector asked several peers (discovery partners) and every one failed. */
+  | 'PARTNERS_UNAVAILABLE';
 
 /** The serialisable envelope (`JSON.stringify(err)` gives exactly this). */
 export interface ConnectorErrorEnvelope {

@@ -8,7 +8,9 @@ import {
   type BridgeHealth,
 } from '../bridges/apps-script/bridge.ts';
 import { ConnectorNotConfiguredError } from '../bridges/errors.ts';
+import { ShopifyMcpBridge, type ShopifyMcpBridgeOptions } from '../bridges/shopify-mcp/bridge.ts';
 import type { Connector } from '../daemon/core/types.ts';
+import { DiscoveryConnector, type DiscoveryConnectorOptions } from './discovery.ts';
 import { INTEGRATION_COMMAND_TYPES, IntegrationsConnector } from './integrations.ts';
 
 /** A connector that can report the health of its bridge. */
@@ -101,11 +103,20 @@ export interface DefaultConnectorsOptions {
   readonly appsScript?: AppsScriptBridgeOptions;
   /** Integration services commands may name. @defaultValue undefined (the script decides) */
   readonly integrationServices?: readonly string[];
+  /**
+   * Product discovery (DISCOVER_PRODUCTS) across the curated partners in `partners` (the
+   * ledger), through their Storefront MCP endpoints. @defaultValue undefined (not configured)
+   */
+  readonly discovery?: {
+    readonly partners: DiscoveryConnectorOptions['partners'];
+    readonly bridge?: ShopifyMcpBridgeOptions;
+  };
 }
 
 /**
  * The daemon's connectors for the given configuration: integrations only when Apps Script is
- * configured; the other command types stay unconfigured and end NOT_CONFIGURED.
+ * configured, discovery when a partner store is given; the other command types stay
+ * unconfigured and end NOT_CONFIGURED.
  *
  * @example
  * ```ts
@@ -126,6 +137,14 @@ export function createDefaultConnectors(options: DefaultConnectorsOptions = {}):
     );
   } else {
     registry.hint(INTEGRATION_COMMAND_TYPES, 'set APPS_SCRIPT_URL and APPS_SCRIPT_SECRET');
+  }
+  if (options.discovery) {
+    registry.register(
+      new DiscoveryConnector({
+        bridge: new ShopifyMcpBridge(options.discovery.bridge),
+        partners: options.discovery.partners,
+      }),
+    );
   }
   return registry;
 }

@@ -85,6 +85,10 @@ export interface Config {
   readonly appsScriptSecret: string | undefined;
   /** `APPS_SCRIPT_TIMEOUT_MS`: per bridge call, redirect included. @defaultValue 10000 */
   readonly appsScriptTimeoutMs: number;
+  /** `DISCOVERY_PARTNER_TIMEOUT_MS`: how long DISCOVER_PRODUCTS waits for each partner's MCP answer. @defaultValue 3000 */
+  readonly discoveryPartnerTimeoutMs: number;
+  /** `ACTION_EVENTS_POLL_MS`: how often `GET /v1/actions/:id/events` looks for new events. @defaultValue 250 */
+  readonly actionEventsPollMs: number;
   /** `HISTORY_WINDOW_MS`: window of the history counts given to the policy. @defaultValue 3600000 */
   readonly historyWindowMs: number;
   /** `LOG_LEVEL`: pino level. @defaultValue 'info' */
@@ -116,6 +120,8 @@ export const DEFAULTS = {
   maxCommandBytes: DEFAULT_MAX_COMMAND_BYTES, // 16_384 bytes, serialized UTF-8
   maxStringLength: DEFAULT_MAX_STRING_LENGTH, // 2_048 characters
   appsScriptTimeoutMs: 10_000, // per bridge call
+  discoveryPartnerTimeoutMs: 3_000, // per partner: initialize + search_shop_catalog + answer
+  actionEventsPollMs: 250, // between ledger reads of an open event stream
   historyWindowMs: 3_600_000, // one hour, as the shipped policy's `*_1h` counters assume
   logLevel: 'info',
 } as const satisfies Partial<Config>;

@@ -79,6 +79,8 @@ function toConfig(env: ParsedEnv, authTokens: readonly AuthToken[]): Config {
     appsScriptUrl: env.APPS_SCRIPT_URL,
     appsScriptSecret: env.APPS_SCRIPT_SECRET,
     appsScriptTimeoutMs: env.APPS_SCRIPT_TIMEOUT_MS,
+    discoveryPartnerTimeoutMs: env.DISCOVERY_PARTNER_TIMEOUT_MS,
+    actionEventsPollMs: env.ACTION_EVENTS_POLL_MS,
     historyWindowMs: env.HISTORY_WINDOW_MS,
     logLevel: env.LOG_LEVEL,
   };

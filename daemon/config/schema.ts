@@ -164,6 +164,8 @@ export const ENV_SCHEMA = z
       )
       .optional(),
     APPS_SCRIPT_TIMEOUT_MS: int(100, 300_000).default(DEFAULTS.appsScriptTimeoutMs),
+    DISCOVERY_PARTNER_TIMEOUT_MS: int(100, 60_000).default(DEFAULTS.discoveryPartnerTimeoutMs),
+    ACTION_EVENTS_POLL_MS: int(20, 10_000).default(DEFAULTS.actionEventsPollMs),
     HISTORY_WINDOW_MS: int(1_000, 604_800_000).default(DEFAULTS.historyWindowMs),
     LOG_LEVEL: oneOf(LOG_LEVELS).default(DEFAULTS.logLevel),
   })

@@ -66,4 +66,10 @@ export const ConnectorErrors = defineErrors('CONNECTOR', {
     message: 'connector could not build the request',
     doc: 'The command parameters could not be encoded for the target. Not retried.',
   },
+  PARTNERS_UNAVAILABLE: {
+    status: 502,
+    message: 'every partner failed or timed out',
+    doc: 'DISCOVER_PRODUCTS asked every selected curated partner and none answered usable results (each partner status is in the action progress events). The command is FAILED; submit again with a new action_id once partners recover. See docs/discovery.md.',
+    retryable: true,
+  },
 });
