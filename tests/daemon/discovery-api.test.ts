@@ -325,7 +325,7 @@ describe('DISCOVER_PRODUCTS through the pipeline, streamed', () => {
     await accept('disc-2', { query: 'tent' });
     const res = await fetch(`${base}/v1/actions/disc-2/events`, { headers: auth('agentB') });
     expect(res.status).toBe(404);
-    expect((await res.json()).error.code).toBe('ORC_ERR_API_NOT_FOUND');
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('ORC_ERR_API_NOT_FOUND');
     const staff = await fetch(`${base}/v1/actions/disc-2/events`, { headers: auth('oncall') });
     expect(staff.status).toBe(200);
     await staff.body?.cancel();
