@@ -98,6 +98,12 @@ export async function eventRoutes(app: FastifyInstance, opts: EventRoutesOptions
   const { ledger } = opts;
   const maxStreamMs = opts.maxStreamMs ?? EVENT_STREAM_DEFAULTS.maxStreamMs;
   const heartbeatMs = opts.heartbeatMs ?? EVENT_STREAM_DEFAULTS.heartbeatMs;
+  // Open streams, ended when the server closes: otherwise a stream of an action that never ends
+  // would hold shutdown for up to maxStreamMs (clients reconnect elsewhere with Last-Event-ID).
+  const streams = new Set<() => void>();
+  app.addHook('preClose', async () => {
+    for (const stop of streams) stop();
+  });
 
   app.get<{ Params: { action_id: string } }>(
     '/v1/actions/:action_id/events',
@@ -135,7 +141,8 @@ export async function eventRoutes(app: FastifyInstance, opts: EventRoutesOptions
       res.writeHead(200, {
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-cache, no-transform',
-        connection: 'keep-alive',
+        // The socket goes with the stream: a kept-alive socket would hold the server's close.
+        connection: 'close',
         'x-accel-buffering': 'no',
       });
       let open = true;
@@ -145,6 +152,7 @@ export async function eventRoutes(app: FastifyInstance, opts: EventRoutesOptions
         wake?.();
       };
       req.raw.on('close', stop);
+      streams.add(stop);
       const sleep = (ms: number): Promise<void> =>
         new Promise((resolve) => {
           const t = setTimeout(resolve, ms);
@@ -207,6 +215,7 @@ export async function eventRoutes(app: FastifyInstance, opts: EventRoutesOptions
         }
       } finally {
         req.raw.off('close', stop);
+        streams.delete(stop);
         res.end();
       }
     },
