@@ -101,7 +101,7 @@ describe.each(['postgres', 'pglite'] as const)('partner store on %s', (backend) 
       ledger = await createLedger({ dataDir: 'memory://' });
     }
     await ledger.migrate();
-  });
+  }, 60_000); // PGlite's start-up is slow on a loaded machine
   afterEach(async () => {
     await ledger.close();
     await db?.drop();
