@@ -37,7 +37,9 @@ export type ConnectorErrorCode =
   /** The request contradicts state recorded earlier (same draft paid with another reference, …). */
   | 'CONFLICT'
   /** A checkout leg failed after payment: the leg is failed and a refund was requested. */
-  | 'CHECKOUT_FAILED';
+  | 'CHECKOUT_FAILED'
+  /** A fan-out connector asked several peers (discovery partners) and every one failed. */
+  | 'PARTNERS_UNAVAILABLE';
 
 /** The serialisable envelope (`JSON.stringify(err)` gives exactly this). */
 export interface ConnectorErrorEnvelope {

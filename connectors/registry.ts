@@ -13,6 +13,8 @@ import { ShopifyAdminBridge, type ShopifyAdminBridgeOptions } from '../bridges/s
 import type { Connector } from '../daemon/core/types.ts';
 import { CHECKOUT_COMMAND_TYPES, CheckoutConnector } from './checkout.ts';
 import type { CheckoutStore } from './checkout-store.ts';
+import { ShopifyMcpBridge, type ShopifyMcpBridgeOptions } from '../bridges/shopify-mcp/bridge.ts';
+import { DiscoveryConnector, type DiscoveryConnectorOptions } from './discovery.ts';
 import { INTEGRATION_COMMAND_TYPES, IntegrationsConnector } from './integrations.ts';
 
 /** A connector that can report the health of its bridge. */
@@ -117,11 +119,20 @@ export interface DefaultConnectorsOptions {
   readonly integrationServices?: readonly string[];
   /** Checkout through Shopify draft orders; unset leaves the checkout types unconfigured. */
   readonly checkout?: CheckoutWiring;
+  /**
+   * Product discovery (DISCOVER_PRODUCTS) across the curated partners in `partners` (the
+   * ledger), through their Storefront MCP endpoints. @defaultValue undefined (not configured)
+   */
+  readonly discovery?: {
+    readonly partners: DiscoveryConnectorOptions['partners'];
+    readonly bridge?: ShopifyMcpBridgeOptions;
+  };
 }
 
 /**
  * The daemon's connectors for the given configuration: integrations only when Apps Script is
- * configured; the other command types stay unconfigured and end NOT_CONFIGURED.
+ * configured, discovery when a partner store is given; the other command types stay
+ * unconfigured and end NOT_CONFIGURED.
  *
  * @example
  * ```ts
@@ -155,6 +166,14 @@ export function createDefaultConnectors(options: DefaultConnectorsOptions = {}):
     registry.hint(['CHECKOUT_COMPLETE'], 'set PAYMENT_REFUND_WEBHOOK_URL and PAYMENT_REFUND_WEBHOOK_SECRET');
   } else {
     registry.hint(CHECKOUT_COMMAND_TYPES, 'set SHOPIFY_SHOP_DOMAIN and SHOPIFY_ADMIN_TOKEN');
+  }
+  if (options.discovery) {
+    registry.register(
+      new DiscoveryConnector({
+        bridge: new ShopifyMcpBridge(options.discovery.bridge),
+        partners: options.discovery.partners,
+      }),
+    );
   }
   return registry;
 }

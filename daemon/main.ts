@@ -142,6 +142,8 @@ export async function startDaemon(config: Config, opts: StartOptions = {}): Prom
           },
         }
       : {}),
+    // Partners live in the ledger; with none enabled, DISCOVER_PRODUCTS ends NOT_CONFIGURED.
+    discovery: { partners: ledger, bridge: { timeoutMs: config.discoveryPartnerTimeoutMs } },
   });
   for (const c of opts.connectors ?? []) connectors.register(c);
 
@@ -254,6 +256,8 @@ export async function startDaemon(config: Config, opts: StartOptions = {}): Prom
     tokens: config.authTokens,
     bodyLimit: config.bodyLimitBytes,
     rateLimitPerMinute: config.rateLimitPerMinute,
+    partners: ledger,
+    eventsPollMs: config.actionEventsPollMs,
     approvals: {
       bus,
       grantTtlMs: config.approvalGrantTtlMs,

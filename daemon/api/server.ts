@@ -21,7 +21,7 @@
  */
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { IntakeService, Ledger, Readiness } from '../core/types.ts';
+import type { IntakeService, Ledger, PartnerStore, Readiness } from '../core/types.ts';
 import { ApiErrors } from '../errors/api.ts';
 import { OrchestratorError } from '../errors/registry.ts';
 import type { Metrics } from '../metrics.ts';
@@ -31,7 +31,9 @@ import { registerOpenApi } from './openapi.ts';
 import { actionRoutes } from './routes-actions.ts';
 import { type ApprovalRoutesOptions, approvalRoutes } from './routes-approvals.ts';
 import { commandRoutes } from './routes-commands.ts';
+import { eventRoutes } from './routes-events.ts';
 import { operationRoutes } from './routes-operations.ts';
+import { partnerRoutes } from './routes-partners.ts';
 
 export interface ServerDeps {
   readonly intake: IntakeService;
@@ -54,6 +56,13 @@ export interface ServerDeps {
    * @defaultValue 3000 (ms)
    */
   readonly readinessTimeoutMs?: number;
+  /** Curated discovery partners (`/v1/admin/partners`); without a store those routes are not served. */
+  readonly partners?: PartnerStore;
+  /**
+   * Between ledger reads of an open `GET /v1/actions/:id/events` stream (`ACTION_EVENTS_POLL_MS`).
+   * @defaultValue 250 (ms)
+   */
+  readonly eventsPollMs?: number;
   /** Human approvals (`/v1/approvals`); without them those routes are not served. */
   readonly approvals?: Omit<ApprovalRoutesOptions, 'ledger'>;
   /** A pino logger; without one the server logs nothing. */
@@ -63,6 +72,7 @@ export interface ServerDeps {
 export const SERVER_DEFAULTS = {
   readRateMultiplier: 10, // reads allowed per submission allowed
   readinessTimeoutMs: 3_000, // whole /readyz answer
+  eventsPollMs: 250, // between ledger reads of an event stream
 } as const;
 
 /**
@@ -112,6 +122,12 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     deps.readRateLimitPerMinute ?? deps.rateLimitPerMinute * SERVER_DEFAULTS.readRateMultiplier;
   app.register(commandRoutes, { intake: deps.intake, rateLimitPerMinute: deps.rateLimitPerMinute });
   app.register(actionRoutes, { ledger: deps.ledger, readRateLimitPerMinute: readRate });
+  app.register(eventRoutes, {
+    ledger: deps.ledger,
+    pollMs: deps.eventsPollMs ?? SERVER_DEFAULTS.eventsPollMs,
+    readRateLimitPerMinute: readRate,
+  });
+  if (deps.partners) app.register(partnerRoutes, { partners: deps.partners });
   if (deps.approvals) app.register(approvalRoutes, { ledger: deps.ledger, ...deps.approvals });
   app.register(operationRoutes, {
     readiness: deps.readiness,

@@ -99,6 +99,10 @@ export interface Config {
   readonly paymentRefundWebhookUrl: string | undefined;
   /** `PAYMENT_REFUND_WEBHOOK_SECRET`: HMAC key of the refund webhook. Secret. @defaultValue undefined */
   readonly paymentRefundWebhookSecret: string | undefined;
+  /** `DISCOVERY_PARTNER_TIMEOUT_MS`: how long DISCOVER_PRODUCTS waits for each partner's MCP answer. @defaultValue 3000 */
+  readonly discoveryPartnerTimeoutMs: number;
+  /** `ACTION_EVENTS_POLL_MS`: how often `GET /v1/actions/:id/events` looks for new events. @defaultValue 250 */
+  readonly actionEventsPollMs: number;
   /** `HISTORY_WINDOW_MS`: window of the history counts given to the policy. @defaultValue 3600000 */
   readonly historyWindowMs: number;
   /** `HISTORY_KEY_PREFIX`: Redis key prefix of the history counters. @defaultValue 'orc:history' */
@@ -164,6 +168,8 @@ export const DEFAULTS = {
   appsScriptTimeoutMs: 10_000, // per bridge call
   shopifyApiVersion: SHOPIFY_API_VERSION, // '2026-10', pinned in bridges/shopify-admin/protocol.ts
   shopifyTimeoutMs: 10_000, // per GraphQL request attempt
+  discoveryPartnerTimeoutMs: 3_000, // per partner: initialize + search_shop_catalog + answer
+  actionEventsPollMs: 250, // between ledger reads of an open event stream
   historyWindowMs: 3_600_000, // one hour, as the shipped policy's `*_1h` counters assume
   historyKeyPrefix: 'orc:history', // one namespace per orchestrator sharing a Redis
   approvalGrantTtlMs: 3_600_000, // one hour from the person's decision

@@ -85,6 +85,8 @@ function toConfig(env: ParsedEnv, authTokens: readonly AuthToken[]): Config {
     shopifyTimeoutMs: env.SHOPIFY_TIMEOUT_MS,
     paymentRefundWebhookUrl: env.PAYMENT_REFUND_WEBHOOK_URL,
     paymentRefundWebhookSecret: env.PAYMENT_REFUND_WEBHOOK_SECRET,
+    discoveryPartnerTimeoutMs: env.DISCOVERY_PARTNER_TIMEOUT_MS,
+    actionEventsPollMs: env.ACTION_EVENTS_POLL_MS,
     historyWindowMs: env.HISTORY_WINDOW_MS,
     historyKeyPrefix: env.HISTORY_KEY_PREFIX,
     approvalGrantTtlMs: env.APPROVAL_GRANT_TTL_MS,

@@ -212,6 +212,8 @@ export const ENV_SCHEMA = z
         'must be at least 16 characters, without surrounding spaces',
       )
       .optional(),
+    DISCOVERY_PARTNER_TIMEOUT_MS: int(100, 60_000).default(DEFAULTS.discoveryPartnerTimeoutMs),
+    ACTION_EVENTS_POLL_MS: int(20, 10_000).default(DEFAULTS.actionEventsPollMs),
     HISTORY_WINDOW_MS: int(1_000, 604_800_000).default(DEFAULTS.historyWindowMs),
     HISTORY_KEY_PREFIX: z
       .string()

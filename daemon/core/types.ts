@@ -239,6 +239,19 @@ export interface Ledger {
   lapsedGrants(q: { limit: number; agentId?: string; actionId?: string }): Promise<ApprovalGrant[]>;
   /** Pairs of (jury outcome, a person's decision) for actions decided by a person since `since` (ISO). */
   juryReviews(since: string): Promise<JuryReviewRow[]>;
+  /**
+   * Appends a progress record to a running action (migration 20261121120000, `action_progress`):
+   * not a transition, so status and event seqs are untouched. Optional: stores that lack it (the
+   * in-memory test ledger) simply keep no progress. Returns the record's id.
+   */
+  appendProgress?(
+    agentId: string,
+    actionId: string,
+    kind: string,
+    payload: Record<string, unknown>,
+  ): Promise<number>;
+  /** Progress records of an action with an id above `afterId`, oldest first. */
+  progressSince?(agentId: string, actionId: string, afterId: number): Promise<ActionProgress[]>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -248,6 +261,13 @@ export interface ExecutionContext {
   readonly agentId: string;
   readonly actionId: string;
   readonly signal: AbortSignal;
+  /**
+   * Records partial progress (e.g. one partner's results) while the connector still runs; the
+   * executor appends it to the action's progress in the ledger, where
+   * `GET /v1/actions/:id/events` streams it. Absent when the ledger keeps no progress. A failure
+   * to record never fails the command: the final result still carries everything.
+   */
+  readonly progress?: (payload: Record<string, unknown>) => Promise<void>;
 }
 
 /** A connector executes approved commands of some types through a bridge. */
@@ -292,4 +312,50 @@ export interface JuryReviewRow {
   readonly jury: 'approve' | 'needs_approval';
   readonly human: 'approve' | 'reject';
   readonly verdicts: readonly ('approve' | 'reject' | null)[];
+}
+
+/** One progress record of a running action (`action_progress`). */
+export interface ActionProgress {
+  readonly id: number;
+  /** What kind of progress, e.g. `discovery.partner`. */
+  readonly kind: string;
+  readonly payload: Record<string, unknown>;
+  readonly at: string;
+}
+
+/** A curated Shopify partner searched by DISCOVER_PRODUCTS (`shopify_curated_partners`). */
+export interface CuratedPartner {
+  readonly slug: string;
+  readonly shopUrl: string;
+  readonly mcpEndpoint: string;
+  readonly capabilities: readonly string[];
+  /** Decimal string with two places, e.g. `'12.50'` (never a float: it prices products). */
+  readonly pricePremiumPercent: string;
+  readonly enabled: boolean;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export type PartnerUpsert = Omit<CuratedPartner, 'createdAt' | 'updatedAt'>;
+
+/** A masked product id handed to clients and what it stands for (`shopify_product_ids`). */
+export interface ProductIdMapping {
+  readonly maskedId: string;
+  readonly partnerSlug: string;
+  readonly originalId: string;
+}
+
+/**
+ * Where curated partners and product id mappings live. The SQL ledger implements it (Postgres
+ * and PGlite); the discovery connector and the admin API are written against it.
+ */
+export interface PartnerStore {
+  /** Inserts or replaces the partner; returns it as stored. */
+  upsertPartner(p: PartnerUpsert): Promise<{ created: boolean; partner: CuratedPartner }>;
+  /** Partners by slug; only enabled ones when `enabledOnly`. */
+  listPartners(q?: { enabledOnly?: boolean }): Promise<CuratedPartner[]>;
+  /** Stores mappings; an existing masked id keeps its first mapping (ids are deterministic). */
+  saveProductMappings(mappings: readonly ProductIdMapping[]): Promise<void>;
+  /** What a masked id stands for, or undefined. */
+  resolveProductId(maskedId: string): Promise<ProductIdMapping | undefined>;
 }

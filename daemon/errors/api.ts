@@ -28,6 +28,11 @@ export const ApiErrors = defineErrors('API', {
     message: 'action {actionId} not found',
     doc: 'No action with this id is visible to the caller. Agents only see their own actions.',
   },
+  PRODUCT_NOT_FOUND: {
+    status: 404,
+    message: 'product {maskedId} not found',
+    doc: 'No discovered product has this masked id (`uso_…`). Ids are recorded when DISCOVER_PRODUCTS returns them; see docs/discovery.md.',
+  },
   ROUTE_NOT_FOUND: {
     status: 404,
     message: 'no route {method} {path}',

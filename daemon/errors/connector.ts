@@ -81,4 +81,10 @@ export const ConnectorErrors = defineErrors('CONNECTOR', {
     message: 'checkout could not be completed after payment; a refund was requested',
     doc: 'Checkout: Shopify refused to complete the draft order (e.g. out of stock). The leg is failed (`result.leg_status`, with `session_id` when given), a refund was requested once per payment reference through `PAYMENT_REFUND_WEBHOOK_URL` (`result.refund.status`), and an alert `checkout_failed` was raised (critical when the refund request itself failed: refund by hand). See docs/checkout.md.',
   },
+  PARTNERS_UNAVAILABLE: {
+    status: 502,
+    message: 'every partner failed or timed out',
+    doc: 'DISCOVER_PRODUCTS asked every selected curated partner and none answered usable results (each partner status is in the action progress events). The command is FAILED; submit again with a new action_id once partners recover. See docs/discovery.md.',
+    retryable: true,
+  },
 });

@@ -3,7 +3,7 @@
  * otherwise the embedded PGlite ledger under `<dataDir>/ledger`.
  */
 import { join } from 'node:path';
-import type { Ledger } from '../core/types.ts';
+import type { Ledger, PartnerStore } from '../core/types.ts';
 import { createPgliteLedger } from './pglite.ts';
 import { createPostgresLedger, type PostgresLedgerOptions } from './postgres.ts';
 
@@ -29,7 +29,7 @@ export interface CreateLedgerOptions {
  * const applied = await ledger.migrate();
  * ```
  */
-export async function createLedger(opts: CreateLedgerOptions): Promise<Ledger> {
+export async function createLedger(opts: CreateLedgerOptions): Promise<Ledger & PartnerStore> {
   const schema = opts.schema || undefined;
   const migrationsDir = opts.migrationsDir || undefined;
   if (opts.databaseUrl) {

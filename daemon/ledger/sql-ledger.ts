@@ -4,15 +4,20 @@
  */
 import type {
   ActionEvent,
+  ActionProgress,
   ApprovalGrant,
   ActionRecord,
+  CuratedPartner,
   ActionStatus,
   HistoryContext,
   JuryReviewRow,
   Ledger,
   NewAction,
   NewGrant,
+  PartnerStore,
+  PartnerUpsert,
   PolicyDecision,
+  ProductIdMapping,
   StoredDecision,
 } from '../core/types.ts';
 import { LedgerErrors } from '../errors/ledger.ts';
@@ -22,6 +27,15 @@ import type { SqlDriver, SqlExecutor } from './driver.ts';
 import { BATCH_SQL } from './sql-batch.ts';
 import { migrate } from './migrate.ts';
 import { GRANT_SQL, type GrantRow, toGrant, toReview } from './sql-approvals.ts';
+import {
+  type MappingRow,
+  PARTNER_SQL,
+  type PartnerRow,
+  type ProgressRow,
+  toMapping,
+  toPartner,
+  toProgress,
+} from './sql-partners.ts';
 import {
   type ActionRow,
   DENIAL_STATUSES,
@@ -100,7 +114,7 @@ function decisionJson(d: PolicyDecision): string {
   });
 }
 
-export class SqlLedger implements Ledger {
+export class SqlLedger implements Ledger, PartnerStore {
   readonly kind: 'postgres' | 'pglite';
   readonly #db: SqlDriver;
   readonly #opts: SqlLedgerOptions;
@@ -422,6 +436,60 @@ export class SqlLedger implements Ledger {
       q.actionId ?? null,
     ]);
     return rows.map(toGrant);
+  }
+
+  async appendProgress(
+    agentId: string,
+    actionId: string,
+    kind: string,
+    payload: Record<string, unknown>,
+  ): Promise<number> {
+    const [row] = await this.#db.query<{ id: string | number }>(PARTNER_SQL.appendProgress, [
+      agentId,
+      actionId,
+      kind,
+      JSON.stringify(payload),
+    ]);
+    return Number(row?.id ?? 0);
+  }
+
+  async progressSince(agentId: string, actionId: string, afterId: number): Promise<ActionProgress[]> {
+    const rows = await this.#db.query<ProgressRow>(PARTNER_SQL.progressSince, [agentId, actionId, afterId]);
+    return rows.map(toProgress);
+  }
+
+  async upsertPartner(p: PartnerUpsert): Promise<{ created: boolean; partner: CuratedPartner }> {
+    const [row] = await this.#db.query<PartnerRow>(PARTNER_SQL.upsert, [
+      p.slug,
+      p.shopUrl,
+      p.mcpEndpoint,
+      JSON.stringify(p.capabilities),
+      p.pricePremiumPercent,
+      p.enabled,
+    ]);
+    if (!row) {
+      throw new OrchestratorError(LedgerErrors.UNAVAILABLE, { reason: `partner ${p.slug} was not stored` });
+    }
+    return { created: row.inserted === true, partner: toPartner(row) };
+  }
+
+  async listPartners(q: { enabledOnly?: boolean } = {}): Promise<CuratedPartner[]> {
+    const rows = await this.#db.query<PartnerRow>(PARTNER_SQL.list, [q.enabledOnly === true]);
+    return rows.map(toPartner);
+  }
+
+  async saveProductMappings(mappings: readonly ProductIdMapping[]): Promise<void> {
+    if (mappings.length === 0) return;
+    await this.#db.query(PARTNER_SQL.saveMappings, [
+      mappings.map((m) => m.maskedId),
+      mappings.map((m) => m.partnerSlug),
+      mappings.map((m) => m.originalId),
+    ]);
+  }
+
+  async resolveProductId(maskedId: string): Promise<ProductIdMapping | undefined> {
+    const [row] = await this.#db.query<MappingRow>(PARTNER_SQL.resolve, [maskedId]);
+    return row && toMapping(row);
   }
 
   async ping(): Promise<void> {

@@ -22,6 +22,7 @@ export async function runConnector(
   const ids = { agentId: action.agentId, actionId: action.actionId };
   const t0 = performance.now();
   const controller = new AbortController();
+  const progress = rec.progressFor(action);
   try {
     const result = await connector.execute(
       {
@@ -29,7 +30,12 @@ export async function runConnector(
         params: (command.params ?? {}) as Record<string, unknown>,
         action_id: action.actionId,
       },
-      { agentId: action.agentId, actionId: action.actionId, signal: controller.signal },
+      {
+        agentId: action.agentId,
+        actionId: action.actionId,
+        signal: controller.signal,
+        ...(progress ? { progress } : {}),
+      },
     );
     const ms = performance.now() - t0;
     bus.emit('executed', {

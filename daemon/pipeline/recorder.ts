@@ -21,6 +21,9 @@ export function serviceOf(command: Record<string, unknown>): string | undefined 
   return typeof service === 'string' ? service : undefined;
 }
 
+/** What the ledger accepts as a progress kind (action_progress_kind_check). */
+const PROGRESS_KIND = /^[a-z][a-z0-9_.]{0,63}$/;
+
 /** One edge of a multi-step write. */
 export type Step = { readonly to: ActionStatus; readonly payload: Record<string, unknown> };
 
@@ -69,6 +72,20 @@ export class Recorder {
       }
     }
     return ok;
+  }
+
+  /**
+   * The `progress` callback of a connector's ExecutionContext: appends to the action's progress
+   * (not a transition). Undefined when the ledger keeps no progress.
+   */
+  progressFor(action: ActionRecord): ((payload: Record<string, unknown>) => Promise<void>) | undefined {
+    const ledger = this.ledger;
+    if (!ledger.appendProgress) return undefined;
+    return async (payload) => {
+      const kind =
+        typeof payload.kind === 'string' && PROGRESS_KIND.test(payload.kind) ? payload.kind : 'progress';
+      await ledger.appendProgress?.(action.agentId, action.actionId, kind, payload);
+    };
   }
 
   needsApproval(action: ActionRecord): void {
