@@ -31,7 +31,15 @@ export type ConnectorErrorCode =
   /** The caller aborted (shutdown, its own deadline). */
   | 'CANCELLED'
   /** The request itself cannot be sent (params that are not JSON, missing fields). */
-  | 'INVALID_REQUEST';
+  | 'INVALID_REQUEST'
+  /** Too many calls of this connector are running and waiting in this replica: not attempted. */
+  | 'BULKHEAD_FULL'
+  /** What the command names (a session, a leg) does not exist or is not the caller's. */
+  | 'NOT_FOUND'
+  /** The state machine does not allow the asked move (e.g. a leg from committed to ready). */
+  | 'INVALID_TRANSITION'
+  /** A concurrent update changed the state first (compare-and-set lost). */
+  | 'CONFLICT';
 
 /** The serialisable envelope (`JSON.stringify(err)` gives exactly this). */
 export interface ConnectorErrorEnvelope {
@@ -148,5 +156,23 @@ export class CircuitOpenError extends RetryableConnectorError {
   constructor(init: Omit<ConnectorErrorInit, 'code'>, options?: { cause?: unknown }) {
     super({ ...init, code: 'CIRCUIT_OPEN' }, options);
     this.name = 'CircuitOpenError';
+  }
+}
+
+/**
+ * This replica refused to send the call: the connector's shared rate limit has no slot within
+ * the allowed wait (or could not be checked). Retryable; nothing reached the peer, so it never
+ * counts against the peer's circuit breaker. A peer's own 429 is a plain
+ * `RetryableConnectorError` with code `RATE_LIMITED`.
+ *
+ * @example
+ * ```ts
+ * throw new RateLimitedError({ connector: 'shopify-admin', message: 'next slot in 3000 ms' });
+ * ```
+ */
+export class RateLimitedError extends RetryableConnectorError {
+  constructor(init: Omit<ConnectorErrorInit, 'code'>, options?: { cause?: unknown }) {
+    super({ ...init, code: 'RATE_LIMITED' }, options);
+    this.name = 'RateLimitedError';
   }
 }
