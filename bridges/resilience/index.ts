@@ -28,3 +28,4 @@ export {
   ConnectorResilience,
   createResilience,
 } from './resilience.ts';
+export { type HttpJsonRequest, httpJson } from './http-json.ts';
