@@ -14,6 +14,7 @@ import { type Config, configSummary } from './config/index.ts';
 import { EventBus } from './core/events.ts';
 import type { Connector, Ledger, PolicyEngine, Readiness } from './core/types.ts';
 import { Intake } from './intake/intake.ts';
+import { appsScriptOptions, credentialsFor } from './connector-wiring.ts';
 import { createLedger } from './ledger/create.ts';
 import { createLogger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
@@ -98,17 +99,16 @@ export async function startDaemon(config: Config, opts: StartOptions = {}): Prom
   const metrics = createMetrics({ commandTypes: COMMAND_TYPES });
   metrics.attach(bus);
   const policy = await createPolicyEngine(config, bus, logger);
-  const connectors = createDefaultConnectors({
-    ...(config.appsScriptUrl && config.appsScriptSecret
-      ? {
-          appsScript: {
-            url: config.appsScriptUrl,
-            secret: config.appsScriptSecret,
-            timeoutMs: config.appsScriptTimeoutMs,
-          },
-        }
-      : {}),
-  });
+  // Rate limits are shared by every replica through Redis; the client exists only when one is set.
+  let rateLimitRedis: Redis | undefined;
+  const sharedRedis = (): Redis => {
+    rateLimitRedis ??= new Redis({ ...connection, maxRetriesPerRequest: 1 });
+    rateLimitRedis.on('error', () => {});
+    return rateLimitRedis;
+  };
+  const credentials = credentialsFor(config);
+  const appsScript = appsScriptOptions(config, { redis: sharedRedis, bus, credentials });
+  const connectors = createDefaultConnectors(appsScript ? { appsScript } : {});
   for (const c of opts.connectors ?? []) connectors.register(c);
 
   const queues = new Map<string, Queue>();
@@ -193,7 +193,11 @@ export async function startDaemon(config: Config, opts: StartOptions = {}): Prom
           if (!policy.revision) throw new Error('no policy loaded');
         }),
       ]);
-      return { ok: Object.values(checks).every((c) => c.ok), checks };
+      return {
+        ok: Object.values(checks).every((c) => c.ok),
+        checks,
+        connectors: connectors.health(),
+      };
     },
   };
 
@@ -236,6 +240,7 @@ export async function startDaemon(config: Config, opts: StartOptions = {}): Prom
       await poller!.stop(config.shutdownDeadlineMs);
       await Promise.all([...queues.values()].map((q) => q.close()));
       readinessRedis.disconnect();
+      rateLimitRedis?.disconnect();
       await policy.close();
       await ledger.close();
       logger.info('stopped');

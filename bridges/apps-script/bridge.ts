@@ -15,6 +15,7 @@ import type { CredentialsProvider } from '../credentials.ts';
 import { ConnectorError, type ConnectorErrorInit, RetryableConnectorError } from '../errors.ts';
 import { BodyTooLargeError, classifyStatus, networkCode, readBodyLimited } from '../http.ts';
 import {
+  type BreakerOptions,
   type BreakerState,
   type ConnectorHealth,
   ConnectorResilience,
@@ -54,12 +55,11 @@ export interface AppsScriptBridgeOptions {
     /** Cap on one delay. @defaultValue 5_000 */
     readonly maxDelayMs?: number;
   };
-  readonly breaker?: {
-    /** Consecutive transport failures (timeouts, network, 5xx, 429) that open it. @defaultValue 5 */
-    readonly consecutiveFailures?: number;
-    /** How long it stays open before one probe call is let through. @defaultValue 30_000 */
-    readonly halfOpenAfterMs?: number;
-  };
+  /**
+   * Circuit breaker: consecutive transport failures (timeouts, network, 5xx, 429) open it by
+   * default (5); `halfOpenAfterMs` (30_000) later one probe call is let through.
+   */
+  readonly breaker?: BreakerOptions;
   /** Shared rate limit across replicas (Redis). @defaultValue none */
   readonly rateLimit?: RateLimitOptions;
   /** Concurrent calls and waiting calls. @defaultValue { concurrency: 16, queue: 256 } */
@@ -156,7 +156,7 @@ export class AppsScriptBridge {
         maxDelayMs: positive('retry.maxDelayMs', options.retry?.maxDelayMs ?? d.retry.maxDelayMs),
       },
       breaker: {
-        kind: 'consecutive',
+        ...options.breaker,
         consecutiveFailures: Math.floor(consecutive),
         halfOpenAfterMs: positive(
           'breaker.halfOpenAfterMs',

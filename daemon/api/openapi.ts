@@ -189,6 +189,12 @@ export const readySchema = {
         properties: { ok: { type: 'boolean' }, detail: { type: 'string' } },
       },
     },
+    connectors: {
+      type: 'object',
+      description:
+        'Per connector: breaker state (closed, half-open, open), the last error envelope and counters. Informational: does not change `ready`.',
+      additionalProperties: { type: 'object', additionalProperties: true },
+    },
   },
 } as const;
 

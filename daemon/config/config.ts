@@ -6,6 +6,7 @@
  * and then frozen.
  */
 import { DEFAULT_MAX_COMMAND_BYTES, DEFAULT_MAX_STRING_LENGTH } from '../contract/command.ts';
+import type { ConnectorResilienceConfig } from './connector-resilience.ts';
 
 export const AUTH_ROLES = ['agent', 'oncall', 'security', 'admin'] as const;
 export type AuthRole = (typeof AUTH_ROLES)[number];
@@ -85,6 +86,11 @@ export interface Config {
   readonly appsScriptSecret: string | undefined;
   /** `APPS_SCRIPT_TIMEOUT_MS`: per bridge call, redirect included. @defaultValue 10000 */
   readonly appsScriptTimeoutMs: number;
+  /**
+   * `CONNECTOR_RESILIENCE`: per-connector timeout, retry, breaker, rate limit and bulkhead
+   * settings, keyed by connector name. @defaultValue {} (every connector takes the layer's defaults; no rate limit)
+   */
+  readonly connectorResilience: Readonly<Record<string, ConnectorResilienceConfig>>;
   /** `HISTORY_WINDOW_MS`: window of the history counts given to the policy. @defaultValue 3600000 */
   readonly historyWindowMs: number;
   /** `LOG_LEVEL`: pino level. @defaultValue 'info' */
@@ -116,6 +122,7 @@ export const DEFAULTS = {
   maxCommandBytes: DEFAULT_MAX_COMMAND_BYTES, // 16_384 bytes, serialized UTF-8
   maxStringLength: DEFAULT_MAX_STRING_LENGTH, // 2_048 characters
   appsScriptTimeoutMs: 10_000, // per bridge call
+  connectorResilience: {}, // connector name → settings; none means the layer's defaults
   historyWindowMs: 3_600_000, // one hour, as the shipped policy's `*_1h` counters assume
   logLevel: 'info',
 } as const satisfies Partial<Config>;

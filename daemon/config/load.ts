@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { ConfigErrors } from '../errors/config.ts';
 import { OrchestratorError } from '../errors/registry.ts';
 import { duplicateTokenProblems, parseAuthTokens } from './auth-tokens.ts';
-import type { AuthToken, Config } from './config.ts';
+import { type AuthToken, type Config, DEFAULTS } from './config.ts';
 import { CONFIG_VARIABLES, ENV_SCHEMA, type ParsedEnv, SECRET_VARIABLES } from './schema.ts';
 
 /** One bad variable and why. */
@@ -79,6 +79,7 @@ function toConfig(env: ParsedEnv, authTokens: readonly AuthToken[]): Config {
     appsScriptUrl: env.APPS_SCRIPT_URL,
     appsScriptSecret: env.APPS_SCRIPT_SECRET,
     appsScriptTimeoutMs: env.APPS_SCRIPT_TIMEOUT_MS,
+    connectorResilience: env.CONNECTOR_RESILIENCE ?? DEFAULTS.connectorResilience,
     historyWindowMs: env.HISTORY_WINDOW_MS,
     logLevel: env.LOG_LEVEL,
   };

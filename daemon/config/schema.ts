@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { parseAuthTokens } from './auth-tokens.ts';
 import { DEFAULTS, LOG_LEVELS, POLICY_ENGINES } from './config.ts';
+import { connectorResilience } from './connector-resilience.ts';
 
 export const QUEUE_NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -164,6 +165,7 @@ export const ENV_SCHEMA = z
       )
       .optional(),
     APPS_SCRIPT_TIMEOUT_MS: int(100, 300_000).default(DEFAULTS.appsScriptTimeoutMs),
+    CONNECTOR_RESILIENCE: connectorResilience().optional(),
     HISTORY_WINDOW_MS: int(1_000, 604_800_000).default(DEFAULTS.historyWindowMs),
     LOG_LEVEL: oneOf(LOG_LEVELS).default(DEFAULTS.logLevel),
   })
