@@ -7,6 +7,7 @@ import { Queue, type RedisOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { createDefaultConnectors } from '../connectors/registry.ts';
+import { SessionsConnector } from '../connectors/sessions.ts';
 import { runJury } from '../judges/jury.ts';
 import { loadPanel } from '../judges/panel.ts';
 import { buildServer } from './api/server.ts';
@@ -109,6 +110,7 @@ export async function startDaemon(config: Config, opts: StartOptions = {}): Prom
   const credentials = credentialsFor(config);
   const appsScript = appsScriptOptions(config, { redis: sharedRedis, bus, credentials });
   const connectors = createDefaultConnectors(appsScript ? { appsScript } : {});
+  connectors.register(new SessionsConnector({ store: ledger.sessions }));
   for (const c of opts.connectors ?? []) connectors.register(c);
 
   const queues = new Map<string, Queue>();
@@ -224,6 +226,7 @@ export async function startDaemon(config: Config, opts: StartOptions = {}): Prom
         );
       },
     },
+    sessions: ledger.sessions,
     logger,
   });
   const address = await app.listen({ port: config.port, host: config.host });

@@ -242,6 +242,10 @@ export function registerOpenApi(app: FastifyInstance): void {
         { name: 'commands', description: 'Submitting commands (agents)' },
         { name: 'actions', description: 'What happened to submitted commands' },
         { name: 'operations', description: 'Health, readiness and metrics (no auth)' },
+        {
+          name: 'sessions',
+          description: 'Experience sessions: read (staff, owning agent), create and override (admin)',
+        },
       ],
     },
   });

@@ -21,6 +21,7 @@
  */
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { SessionStore } from '../../connectors/session-store.ts';
 import type { IntakeService, Ledger, Readiness } from '../core/types.ts';
 import { ApiErrors } from '../errors/api.ts';
 import { OrchestratorError } from '../errors/registry.ts';
@@ -32,6 +33,7 @@ import { actionRoutes } from './routes-actions.ts';
 import { type ApprovalRoutesOptions, approvalRoutes } from './routes-approvals.ts';
 import { commandRoutes } from './routes-commands.ts';
 import { operationRoutes } from './routes-operations.ts';
+import { sessionRoutes } from './routes-sessions.ts';
 
 export interface ServerDeps {
   readonly intake: IntakeService;
@@ -56,6 +58,8 @@ export interface ServerDeps {
   readonly readinessTimeoutMs?: number;
   /** Human approvals (`/v1/approvals`); without them those routes are not served. */
   readonly approvals?: Omit<ApprovalRoutesOptions, 'ledger'>;
+  /** Experience sessions (`/v1/sessions`, `/v1/admin/sessions`); without them those routes are not served. */
+  readonly sessions?: SessionStore;
   /** A pino logger; without one the server logs nothing. */
   readonly logger?: FastifyBaseLogger;
 }
@@ -113,6 +117,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   app.register(commandRoutes, { intake: deps.intake, rateLimitPerMinute: deps.rateLimitPerMinute });
   app.register(actionRoutes, { ledger: deps.ledger, readRateLimitPerMinute: readRate });
   if (deps.approvals) app.register(approvalRoutes, { ledger: deps.ledger, ...deps.approvals });
+  if (deps.sessions) app.register(sessionRoutes, { sessions: deps.sessions });
   app.register(operationRoutes, {
     readiness: deps.readiness,
     metrics: deps.metrics,

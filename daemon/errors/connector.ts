@@ -66,4 +66,25 @@ export const ConnectorErrors = defineErrors('CONNECTOR', {
     message: 'connector could not build the request',
     doc: 'The command parameters could not be encoded for the target. Not retried.',
   },
+  BULKHEAD_FULL: {
+    status: 503,
+    message: 'too many calls of this connector are in flight; the call was not attempted',
+    doc: 'The connector bulkhead (concurrency plus waiting queue, per daemon process) is full. Nothing reached the target. Raise `bulkhead` in CONNECTOR_RESILIENCE or lower WORKER_CONCURRENCY if it persists.',
+    retryable: true,
+  },
+  NOT_FOUND: {
+    status: 404,
+    message: 'what the command names does not exist',
+    doc: "UPDATE_SESSION_LEG named a session or leg that does not exist, or a session owned by another agent (reported the same way, so agents cannot probe for other agents' sessions).",
+  },
+  INVALID_TRANSITION: {
+    status: 409,
+    message: 'the state machine does not allow this move',
+    doc: 'UPDATE_SESSION_LEG asked for a move outside pending → ready → in_customization → committed (or a non-terminal status → failed). The message names the from and to statuses and what is allowed. committed and failed are terminal; an admin override (docs/sessions.md) is the only way out.',
+  },
+  CONFLICT: {
+    status: 409,
+    message: 'a concurrent update changed the state first',
+    doc: 'Two moves of the same leg raced; the other one was applied (compare-and-set) and this one was not. Read the session (`GET /v1/sessions/:id`) and submit a new command if the move still makes sense.',
+  },
 });

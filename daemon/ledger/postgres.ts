@@ -4,7 +4,6 @@
  * cannot be used, because the per-connection search_path would not stick).
  */
 import pg from 'pg';
-import type { Ledger } from '../core/types.ts';
 import { LedgerErrors } from '../errors/ledger.ts';
 import { OrchestratorError } from '../errors/registry.ts';
 import type { SqlDriver, SqlExecutor } from './driver.ts';
@@ -153,6 +152,6 @@ export function openPostgresDriver(opts: PostgresLedgerOptions): SqlDriver {
  * await ledger.ping();
  * ```
  */
-export function createPostgresLedger(opts: PostgresLedgerOptions): Ledger {
+export function createPostgresLedger(opts: PostgresLedgerOptions): SqlLedger {
   return new SqlLedger(openPostgresDriver(opts), { migrationsDir: opts.migrationsDir, schema: opts.schema });
 }

@@ -21,6 +21,7 @@ import { Batcher } from './batcher.ts';
 import type { SqlDriver } from './driver.ts';
 import { BATCH_SQL } from './sql-batch.ts';
 import { migrate } from './migrate.ts';
+import { SqlSessionStore } from './sessions.ts';
 import { GRANT_SQL, type GrantRow, toGrant, toReview } from './sql-approvals.ts';
 import {
   type ActionRow,
@@ -82,6 +83,8 @@ interface HistoryInput {
 
 export class SqlLedger implements Ledger {
   readonly kind: 'postgres' | 'pglite';
+  /** Experience sessions on the same database (UPDATE_SESSION_LEG, the sessions API). */
+  readonly sessions: SqlSessionStore;
   readonly #db: SqlDriver;
   readonly #opts: SqlLedgerOptions;
   // Group commit for the per-command hot path: concurrent commands share one statement.
@@ -95,6 +98,7 @@ export class SqlLedger implements Ledger {
     this.kind = driver.kind;
     this.#db = driver;
     this.#opts = opts;
+    this.sessions = new SqlSessionStore(driver);
     this.#creates = new Batcher({
       runOne: async (a) => (await this.#db.query<ActionRow>(SQL.createAction, createParams(a)))[0],
       run: async (as) => {
