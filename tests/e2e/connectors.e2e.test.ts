@@ -110,7 +110,8 @@ describe('connectors through the real daemon', () => {
     );
     expect(metrics).toMatch(/orchestrator_connector_requests_total\{connector="apps-script",code="ok"\} 1/);
     expect(metrics).toMatch(
-    expect(metrics).toMatch(/orchestrator_connector_attempt_duration_seconds_count\{connector="apps-script"\} 4/);
+      /orchestrator_connector_attempt_duration_seconds_count\{connector="apps-script"\} 4/,
+    );
     expect(daemon.output()).not.toContain(SECRET);
   });
 
