@@ -103,8 +103,11 @@ export async function startDaemon(config: Config, opts: StartOptions = {}): Prom
   // Rate limits are shared by every replica through Redis; the client exists only when one is set.
   let rateLimitRedis: Redis | undefined;
   const sharedRedis = (): Redis => {
-    rateLimitRedis ??= new Redis({ ...connection, maxRetriesPerRequest: 1 });
-    rateLimitRedis.on('error', () => {});
+    if (!rateLimitRedis) {
+      rateLimitRedis = new Redis({ ...connection, maxRetriesPerRequest: 1 });
+      // A Redis outage is reported per call (the rate limit fails closed), not as a crash.
+      rateLimitRedis.on('error', () => {});
+    }
     return rateLimitRedis;
   };
   const credentials = credentialsFor(config);
