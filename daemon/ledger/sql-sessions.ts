@@ -88,6 +88,15 @@ export const SESSION_SQL = {
   overrides: `select ${OVERRIDE_COLUMNS} from experience_session_leg_overrides where session_id = $1 order by id`,
 } as const;
 
+/**
+ * A leg row as the connectors' record (ISO timestamps, numbers as numbers).
+ *
+ * @example
+ * ```ts
+ * const [row] = await db.query<LegRow>(SESSION_SQL.setLegStatus, params);
+ * row && toLeg(row).status; // → 'ready'
+ * ```
+ */
 export function toLeg(r: LegRow): SessionLeg {
   return {
     sessionId: r.session_id,
@@ -103,6 +112,14 @@ export function toLeg(r: LegRow): SessionLeg {
   };
 }
 
+/**
+ * An override row as the connectors' record.
+ *
+ * @example
+ * ```ts
+ * (await db.query<OverrideRow>(SESSION_SQL.overrides, [sessionId])).map(toOverride);
+ * ```
+ */
 export function toOverride(r: OverrideRow): LegOverride {
   return {
     id: Number(r.id),
