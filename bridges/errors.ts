@@ -9,37 +9,48 @@
  */
 
 /** Stable codes of the envelope. The daemon maps them onto its own `ORC_ERR_*` registry. */
-export type ConnectorErrorCode =
+export const CONNECTOR_ERROR_CODES = [
   /** The HTTP exchange (request, redirects, body) did not finish within the timeout. */
-  | 'TIMEOUT'
+  'TIMEOUT',
   /** The connection failed (refused, reset, DNS). */
-  | 'NETWORK'
+  'NETWORK',
   /** The peer answered 5xx. */
-  | 'HTTP_5XX'
+  'HTTP_5XX',
   /** The peer answered 429 (or 408): slow down and try again later. */
-  | 'RATE_LIMITED'
+  'RATE_LIMITED',
   /** The peer answered another 4xx (wrong URL, deployment not public, …). */
-  | 'HTTP_4XX'
+  'HTTP_4XX',
   /** The peer answered something that is not the protocol (HTML page, bad JSON, wrong shape). */
-  | 'BAD_RESPONSE'
+  'BAD_RESPONSE',
   /** The peer understood the request and refused or failed it (`ok:false`); see `remoteCode`. */
-  | 'REMOTE_ERROR'
+  'REMOTE_ERROR',
   /** The circuit breaker is open: the call was not attempted. */
-  | 'CIRCUIT_OPEN'
+  'CIRCUIT_OPEN',
   /** No connector (or service) is configured for what was asked. */
-  | 'NOT_CONFIGURED'
+  'NOT_CONFIGURED',
   /** The caller aborted (shutdown, its own deadline). */
-  | 'CANCELLED'
+  'CANCELLED',
   /** The request itself cannot be sent (params that are not JSON, missing fields). */
-  | 'INVALID_REQUEST'
+  'INVALID_REQUEST',
   /** An amount or currency the caller stated differs from what the target computed. */
-  | 'TOTAL_MISMATCH'
-  /** The request contradicts state recorded earlier (same draft paid with another reference, …). */
-  | 'CONFLICT'
+  'TOTAL_MISMATCH',
+  /**
+   * The request contradicts state recorded earlier (same draft paid with another reference, …),
+   * or a concurrent update changed the state first (compare-and-set lost).
+   */
+  'CONFLICT',
   /** A checkout leg failed after payment: the leg is failed and a refund was requested. */
-  | 'CHECKOUT_FAILED'
+  'CHECKOUT_FAILED',
   /** A fan-out connector asked several peers (discovery partners) and every one failed. */
-  | 'PARTNERS_UNAVAILABLE';
+  'PARTNERS_UNAVAILABLE',
+  /** Too many calls of this connector are running and waiting in this replica: not attempted. */
+  'BULKHEAD_FULL',
+  /** What the command names (a session, a leg) does not exist or is not the caller's. */
+  'NOT_FOUND',
+  /** The state machine does not allow the asked move (e.g. a leg from committed to ready). */
+  'INVALID_TRANSITION',
+] as const;
+export type ConnectorErrorCode = (typeof CONNECTOR_ERROR_CODES)[number];
 
 /** The serialisable envelope (`JSON.stringify(err)` gives exactly this). */
 export interface ConnectorErrorEnvelope {
@@ -180,5 +191,23 @@ export class CircuitOpenError extends RetryableConnectorError {
   constructor(init: Omit<ConnectorErrorInit, 'code'>, options?: { cause?: unknown }) {
     super({ ...init, code: 'CIRCUIT_OPEN' }, options);
     this.name = 'CircuitOpenError';
+  }
+}
+
+/**
+ * This replica refused to send the call: the connector's shared rate limit has no slot within
+ * the allowed wait (or could not be checked). Retryable; nothing reached the peer, so it never
+ * counts against the peer's circuit breaker. A peer's own 429 is a plain
+ * `RetryableConnectorError` with code `RATE_LIMITED`.
+ *
+ * @example
+ * ```ts
+ * throw new RateLimitedError({ connector: 'shopify-admin', message: 'next slot in 3000 ms' });
+ * ```
+ */
+export class RateLimitedError extends RetryableConnectorError {
+  constructor(init: Omit<ConnectorErrorInit, 'code'>, options?: { cause?: unknown }) {
+    super({ ...init, code: 'RATE_LIMITED' }, options);
+    this.name = 'RateLimitedError';
   }
 }

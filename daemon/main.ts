@@ -9,6 +9,7 @@ import { RedisHistory } from './history/redis-history.ts';
 import { registerJuryReportMetrics } from './metrics-jury-report.ts';
 import type { Logger } from 'pino';
 import { createDefaultConnectors } from '../connectors/registry.ts';
+import { SessionsConnector } from '../connectors/sessions.ts';
 import { runJury } from '../judges/jury.ts';
 import { loadPanel } from '../judges/panel.ts';
 import { createAlertService } from './alerts/create.ts';
@@ -18,6 +19,7 @@ import { EventBus } from './core/events.ts';
 import type { Connector, Ledger, PolicyEngine, Readiness } from './core/types.ts';
 import { Intake } from './intake/intake.ts';
 import { createCheckoutStore } from './ledger/checkout-store.ts';
+import { appsScriptOptions, credentialsFor } from './connector-wiring.ts';
 import { createLedger } from './ledger/create.ts';
 import { createLogger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
@@ -114,16 +116,20 @@ export async function startDaemon(config: Config, opts: StartOptions = {}): Prom
     await alerts.close();
     throw err;
   });
+  // Rate limits are shared by every replica through Redis; the client exists only when one is set.
+  let rateLimitRedis: Redis | undefined;
+  const sharedRedis = (): Redis => {
+    if (!rateLimitRedis) {
+      rateLimitRedis = new Redis({ ...connection, maxRetriesPerRequest: 1 });
+      // A Redis outage is reported per call (the rate limit fails closed), not as a crash.
+      rateLimitRedis.on('error', () => {});
+    }
+    return rateLimitRedis;
+  };
+  const credentials = credentialsFor(config);
+  const appsScript = appsScriptOptions(config, { redis: sharedRedis, bus, credentials });
   const connectors = createDefaultConnectors({
-    ...(config.appsScriptUrl && config.appsScriptSecret
-      ? {
-          appsScript: {
-            url: config.appsScriptUrl,
-            secret: config.appsScriptSecret,
-            timeoutMs: config.appsScriptTimeoutMs,
-          },
-        }
-      : {}),
+    ...(appsScript ? { appsScript } : {}),
     ...(config.shopifyShopDomain && config.shopifyAdminToken
       ? {
           checkout: {
@@ -145,6 +151,7 @@ export async function startDaemon(config: Config, opts: StartOptions = {}): Prom
     // Partners live in the ledger; with none enabled, DISCOVER_PRODUCTS ends NOT_CONFIGURED.
     discovery: { partners: ledger, bridge: { timeoutMs: config.discoveryPartnerTimeoutMs } },
   });
+  connectors.register(new SessionsConnector({ store: ledger.sessions }));
   for (const c of opts.connectors ?? []) connectors.register(c);
 
   const queues = new Map<string, Queue>();
@@ -244,7 +251,11 @@ export async function startDaemon(config: Config, opts: StartOptions = {}): Prom
           if (!policy.revision) throw new Error('no policy loaded');
         }),
       ]);
-      return { ok: Object.values(checks).every((c) => c.ok), checks };
+      return {
+        ok: Object.values(checks).every((c) => c.ok),
+        checks,
+        connectors: connectors.health(),
+      };
     },
   };
 
@@ -275,6 +286,7 @@ export async function startDaemon(config: Config, opts: StartOptions = {}): Prom
         );
       },
     },
+    sessions: ledger.sessions,
     logger,
   });
   const address = await app.listen({ port: config.port, host: config.host });
@@ -294,6 +306,7 @@ export async function startDaemon(config: Config, opts: StartOptions = {}): Prom
       await alerts.close();
       readinessRedis.disconnect();
       historyRedis.disconnect();
+      rateLimitRedis?.disconnect();
       await policy.close();
       await ledger.close();
       logger.info('stopped');

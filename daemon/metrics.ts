@@ -16,6 +16,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { EventBus } from './core/events.ts';
 import { ACTION_STATUSES } from './core/types.ts';
+import { createConnectorMetrics } from './metrics-connectors.ts';
 
 /** What the queue gauge needs of a BullMQ `Queue`. */
 export interface QueueLike {
@@ -305,6 +306,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     },
   });
 
+  const observeConnector = createConnectorMetrics(registers, connectorName);
   const currentRevision = new Map<string, string>();
   const buses = new Set<EventBus>();
 
@@ -340,6 +342,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
           connectorCalls.inc({ connector, outcome: e.ok ? 'ok' : 'error' });
           connectorDuration.observe({ connector }, e.ms / 1e3);
         }),
+        bus.on('connector.resilience', observeConnector),
         bus.on('policy.loaded', (e) => {
           const engine = engineLabel(e.engine);
           const previous = currentRevision.get(engine);

@@ -11,30 +11,17 @@
  * idempotency key: an action that already ran returns its stored result. Each attempt is signed
  * afresh (new nonce and timestamp), so a retry is never mistaken for a replay.
  */
-import {
-  BrokenCircuitError,
-  type CircuitBreakerPolicy,
-  CircuitState,
-  ConsecutiveBreaker,
-  circuitBreaker,
-  ExponentialBackoff,
-  fullJitterGenerator,
-  handleWhen,
-  type IPolicy,
-  retry,
-  TaskCancelledError,
-  TimeoutStrategy,
-  timeout,
-  wrap,
-} from 'cockatiel';
-import {
-  CircuitOpenError,
-  ConnectorError,
-  type ConnectorErrorEnvelope,
-  type ConnectorErrorInit,
-  RetryableConnectorError,
-} from '../errors.ts';
+import type { CredentialsProvider } from '../credentials.ts';
+import { ConnectorError, type ConnectorErrorInit, RetryableConnectorError } from '../errors.ts';
 import { BodyTooLargeError, classifyStatus, networkCode, readBodyLimited } from '../http.ts';
+import {
+  type BreakerOptions,
+  type BreakerState,
+  type ConnectorHealth,
+  ConnectorResilience,
+  type RateLimitOptions,
+  type ResilienceListener,
+} from '../resilience/index.ts';
 import {
   type AppsScriptRequest,
   checkAppsScriptRequest,
@@ -48,8 +35,16 @@ export { signAppsScriptRequest } from './protocol.ts';
 export interface AppsScriptBridgeOptions {
   /** The web app URL, `https://script.google.com/macros/s/<deployment id>/exec`. */
   readonly url: string;
-  /** The shared secret (Script Property `ORCHESTRATOR_SECRET`). Never logged nor put in errors. */
-  readonly secret: string;
+  /**
+   * The shared secret (Script Property `ORCHESTRATOR_SECRET`). Never logged nor put in errors.
+   * Give either this or `credentials`.
+   */
+  readonly secret?: string;
+  /**
+   * Where to read the secret on each call (so a rotated secret is picked up without a restart):
+   * `provider.get(name)`. The daemon passes its credentials provider and `APPS_SCRIPT_SECRET`.
+   */
+  readonly credentials?: { readonly provider: CredentialsProvider; readonly name: string };
   /** Per attempt: POST, redirect and body together. @defaultValue 10_000 */
   readonly timeoutMs?: number;
   readonly retry?: {
@@ -60,12 +55,17 @@ export interface AppsScriptBridgeOptions {
     /** Cap on one delay. @defaultValue 5_000 */
     readonly maxDelayMs?: number;
   };
-  readonly breaker?: {
-    /** Consecutive transport failures (timeouts, network, 5xx, 429) that open it. @defaultValue 5 */
-    readonly consecutiveFailures?: number;
-    /** How long it stays open before one probe call is let through. @defaultValue 30_000 */
-    readonly halfOpenAfterMs?: number;
-  };
+  /**
+   * Circuit breaker: consecutive transport failures (timeouts, network, 5xx, 429) open it by
+   * default (5); `halfOpenAfterMs` (30_000) later one probe call is let through.
+   */
+  readonly breaker?: BreakerOptions;
+  /** Shared rate limit across replicas (Redis). @defaultValue none */
+  readonly rateLimit?: RateLimitOptions;
+  /** Concurrent calls and waiting calls. @defaultValue { concurrency: 16, queue: 256 } */
+  readonly bulkhead?: { readonly concurrency?: number; readonly queue?: number };
+  /** Typed events for metrics. @defaultValue none */
+  readonly onEvent?: ResilienceListener;
   /** Name in error envelopes. @defaultValue 'apps-script' */
   readonly name?: string;
   /** Largest response body read. @defaultValue 1_048_576 */
@@ -85,16 +85,13 @@ export const APPS_SCRIPT_BRIDGE_DEFAULTS = {
   maxResponseBytes: 1_048_576, // bytes
 } as const;
 
-export type BreakerState = 'closed' | 'open' | 'half-open';
+export type { BreakerState } from '../resilience/index.ts';
 
-export interface BridgeHealth {
-  /** `half-open` also when the open delay has passed and the next call will be the probe. */
-  readonly state: BreakerState;
-  readonly lastError?: ConnectorErrorEnvelope & { readonly at: string };
-}
+/** Breaker state, last error and counters (see {@link ConnectorHealth}). */
+export type BridgeHealth = ConnectorHealth;
 
 /** Failures that say the peer is unhealthy; only these count towards opening the breaker. */
-const TRANSPORT_CODES: ReadonlySet<string> = new Set(['TIMEOUT', 'NETWORK', 'HTTP_5XX', 'RATE_LIMITED']);
+const TRANSPORT_CODES = ['TIMEOUT', 'NETWORK', 'HTTP_5XX', 'RATE_LIMITED'] as const;
 
 /**
  * A resilient client of one deployed `Code.gs`.
@@ -109,18 +106,15 @@ const TRANSPORT_CODES: ReadonlySet<string> = new Set(['TIMEOUT', 'NETWORK', 'HTT
  */
 export class AppsScriptBridge {
   readonly name: string;
-  // A private field: util.inspect, JSON.stringify and loggers never see it.
-  readonly #secret: string;
+  // Private fields: util.inspect, JSON.stringify and loggers never see them.
+  readonly #secret: string | undefined;
+  readonly #credentials: AppsScriptBridgeOptions['credentials'];
   readonly #url: string;
   readonly #timeoutMs: number;
-  readonly #halfOpenAfterMs: number;
   readonly #maxResponseBytes: number;
   readonly #now: () => number;
   readonly #fetch: typeof fetch;
-  readonly #breaker: CircuitBreakerPolicy;
-  readonly #policy: IPolicy;
-  #openedAt: number | undefined;
-  #lastError: (ConnectorErrorEnvelope & { at: string }) | undefined;
+  readonly #resilience: ConnectorResilience;
 
   constructor(options: AppsScriptBridgeOptions) {
     const d = APPS_SCRIPT_BRIDGE_DEFAULTS;
@@ -133,50 +127,47 @@ export class AppsScriptBridge {
     if (url.protocol !== 'https:' && url.protocol !== 'http:') {
       throw new TypeError('AppsScriptBridge: url must be http(s)');
     }
-    if (typeof options.secret !== 'string' || options.secret.length === 0) {
-      throw new TypeError('AppsScriptBridge: secret must be a non-empty string');
+    if (options.credentials === undefined) {
+      if (typeof options.secret !== 'string' || options.secret.length === 0) {
+        throw new TypeError('AppsScriptBridge: secret must be a non-empty string');
+      }
+    } else if (options.secret !== undefined) {
+      throw new TypeError('AppsScriptBridge: give secret or credentials, not both');
     }
     this.name = options.name ?? d.name;
     this.#secret = options.secret;
+    this.#credentials = options.credentials;
     this.#url = url.href;
     this.#timeoutMs = positive('timeoutMs', options.timeoutMs ?? d.timeoutMs);
     this.#maxResponseBytes = positive('maxResponseBytes', options.maxResponseBytes ?? d.maxResponseBytes);
     this.#now = options.now ?? Date.now;
     this.#fetch = options.fetch ?? globalThis.fetch;
     const attempts = positive('retry.attempts', options.retry?.attempts ?? d.retry.attempts);
-    const baseMs = positive('retry.baseMs', options.retry?.baseMs ?? d.retry.baseMs);
-    const maxDelayMs = positive('retry.maxDelayMs', options.retry?.maxDelayMs ?? d.retry.maxDelayMs);
-    const failures = positive(
+    const consecutive = positive(
       'breaker.consecutiveFailures',
       options.breaker?.consecutiveFailures ?? d.breaker.consecutiveFailures,
     );
-    this.#halfOpenAfterMs = positive(
-      'breaker.halfOpenAfterMs',
-      options.breaker?.halfOpenAfterMs ?? d.breaker.halfOpenAfterMs,
-    );
-
-    // Retry outermost: a breaker that opens mid-call stops the retries (BrokenCircuitError is
-    // not retryable), and the timeout is per attempt so each retry gets a full budget.
-    const retryPolicy = retry(
-      handleWhen((err) => err instanceof RetryableConnectorError),
-      {
-        maxAttempts: Math.floor(attempts) - 1,
-        backoff: new ExponentialBackoff({
-          generator: fullJitterGenerator,
-          initialDelay: baseMs,
-          maxDelay: maxDelayMs,
-        }),
+    // Every call carries action_id, which the script deduplicates on, so every call is retried.
+    this.#resilience = new ConnectorResilience(this.name, {
+      timeoutMs: this.#timeoutMs,
+      retry: {
+        attempts: Math.floor(attempts),
+        baseMs: positive('retry.baseMs', options.retry?.baseMs ?? d.retry.baseMs),
+        maxDelayMs: positive('retry.maxDelayMs', options.retry?.maxDelayMs ?? d.retry.maxDelayMs),
       },
-    );
-    this.#breaker = circuitBreaker(
-      handleWhen((err) => err instanceof RetryableConnectorError && TRANSPORT_CODES.has(err.code)),
-      { halfOpenAfter: this.#halfOpenAfterMs, breaker: new ConsecutiveBreaker(Math.floor(failures)) },
-    );
-    this.#breaker.onBreak(() => {
-      this.#openedAt = Date.now();
+      breaker: {
+        ...options.breaker,
+        consecutiveFailures: Math.floor(consecutive),
+        halfOpenAfterMs: positive(
+          'breaker.halfOpenAfterMs',
+          options.breaker?.halfOpenAfterMs ?? d.breaker.halfOpenAfterMs,
+        ),
+      },
+      breakerCodes: TRANSPORT_CODES,
+      ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
+      ...(options.bulkhead ? { bulkhead: options.bulkhead } : {}),
+      ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     });
-    const timeoutPolicy = timeout(this.#timeoutMs, TimeoutStrategy.Cooperative);
-    this.#policy = wrap(retryPolicy, this.#breaker, timeoutPolicy);
   }
 
   /**
@@ -189,29 +180,35 @@ export class AppsScriptBridge {
    *   AbortSignal.timeout(60_000),
    * );
    * ```
-   * @throws RetryableConnectorError (TIMEOUT, NETWORK, HTTP_5XX, RATE_LIMITED, retryable
-   *   REMOTE_ERROR) once retries are spent; CircuitOpenError when the breaker is open;
-   *   ConnectorError (HTTP_4XX, BAD_RESPONSE, REMOTE_ERROR, CANCELLED, INVALID_REQUEST) otherwise.
+   * @throws RetryableConnectorError (TIMEOUT, NETWORK, HTTP_5XX, RATE_LIMITED, BULKHEAD_FULL,
+   *   retryable REMOTE_ERROR) once retries are spent; CircuitOpenError when the breaker is open;
+   *   ConnectorError (HTTP_4XX, BAD_RESPONSE, REMOTE_ERROR, CANCELLED, INVALID_REQUEST,
+   *   NOT_CONFIGURED when the credentials provider has no secret) otherwise.
    */
   async call(request: AppsScriptRequest, signal?: AbortSignal): Promise<Record<string, unknown>> {
     try {
       checkAppsScriptRequest(request);
     } catch (err) {
       const message = err instanceof Error ? err.message : 'invalid request';
-      throw this.#remember(new ConnectorError(this.#init('INVALID_REQUEST', message)));
+      throw this.#resilience.recordFailure(new ConnectorError(this.#init('INVALID_REQUEST', message)));
     }
+    let secret: string;
     try {
-      return await this.#policy.execute(
-        ({ signal: attempt }) => this.#attempt(request, attempt, signal),
-        signal,
-      );
+      secret = await this.#readSecret();
     } catch (err) {
-      throw this.#remember(this.#normalise(err, signal));
+      throw err instanceof ConnectorError ? this.#resilience.recordFailure(err) : err;
     }
+    return this.#resilience.execute(
+      ({ signal: attempt }) => this.#attempt(request, secret, attempt, signal),
+      {
+        idempotencyKey: request.action_id,
+        signal,
+      },
+    );
   }
 
   /**
-   * The breaker's state and the last error seen, for `/readyz` details.
+   * The breaker's state, the last error seen and the counters, for `/readyz` details.
    *
    * @example
    * ```ts
@@ -219,17 +216,7 @@ export class AppsScriptBridge {
    * ```
    */
   health(): BridgeHealth {
-    const s = this.#breaker.state;
-    let state: BreakerState =
-      s === CircuitState.Closed ? 'closed' : s === CircuitState.HalfOpen ? 'half-open' : 'open';
-    if (
-      s === CircuitState.Open &&
-      this.#openedAt !== undefined &&
-      Date.now() - this.#openedAt >= this.#halfOpenAfterMs
-    ) {
-      state = 'half-open';
-    }
-    return this.#lastError === undefined ? { state } : { state, lastError: this.#lastError };
+    return this.#resilience.health();
   }
 
   /**
@@ -242,18 +229,27 @@ export class AppsScriptBridge {
    * ```
    */
   onStateChange(listener: (state: BreakerState) => void): { dispose(): void } {
-    return this.#breaker.onStateChange((s) =>
-      listener(s === CircuitState.Closed ? 'closed' : s === CircuitState.HalfOpen ? 'half-open' : 'open'),
-    );
+    return this.#resilience.onStateChange(listener);
+  }
+
+  async #readSecret(): Promise<string> {
+    if (this.#credentials === undefined) return this.#secret as string;
+    const { provider, name } = this.#credentials;
+    const secret = await provider.get(name);
+    if (typeof secret !== 'string' || secret.length === 0) {
+      throw new ConnectorError(this.#init('NOT_CONFIGURED', `credential ${name} is empty`));
+    }
+    return secret;
   }
 
   async #attempt(
     request: AppsScriptRequest,
+    secret: string,
     attemptSignal: AbortSignal,
     callerSignal: AbortSignal | undefined,
   ): Promise<Record<string, unknown>> {
     if (callerSignal?.aborted) throw this.#cancelled();
-    const body = signAppsScriptRequest(request, this.#secret, { timestamp: Math.floor(this.#now() / 1000) });
+    const body = signAppsScriptRequest(request, secret, { timestamp: Math.floor(this.#now() / 1000) });
     let res: Response;
     let text: string;
     try {
@@ -290,14 +286,14 @@ export class AppsScriptBridge {
         { cause: err },
       );
     }
-    return this.#interpret(text, res.headers.get('content-type'));
+    return this.#interpret(text, res.headers.get('content-type'), secret);
   }
 
-  #interpret(text: string, contentType: string | null): Record<string, unknown> {
+  #interpret(text: string, contentType: string | null, secret: string): Record<string, unknown> {
     const answer = parseAppsScriptAnswer(text, contentType);
     if (answer.kind === 'result') return answer.result;
     if (answer.kind === 'malformed') throw new ConnectorError(this.#init('BAD_RESPONSE', answer.reason, 200));
-    const detail = this.#redact(answer.message).slice(0, 300);
+    const detail = redact(answer.message, secret).slice(0, 300);
     const init: ConnectorErrorInit = {
       ...this.#init(
         'REMOTE_ERROR',
@@ -309,24 +305,6 @@ export class AppsScriptBridge {
     throw answer.retryable ? new RetryableConnectorError(init) : new ConnectorError(init);
   }
 
-  #normalise(err: unknown, callerSignal: AbortSignal | undefined): unknown {
-    if (err instanceof ConnectorError) return err;
-    if (err instanceof BrokenCircuitError) {
-      return new CircuitOpenError({
-        connector: this.name,
-        message: 'circuit breaker is open; Apps Script was not called',
-      });
-    }
-    if (err instanceof TaskCancelledError || callerSignal?.aborted) return this.#cancelled();
-    // Anything else is a bug of ours; let it surface unchanged.
-    return err;
-  }
-
-  #remember(err: unknown): unknown {
-    if (err instanceof ConnectorError) this.#lastError = { ...err.toJSON(), at: new Date().toISOString() };
-    return err;
-  }
-
   #cancelled(): ConnectorError {
     return new ConnectorError(this.#init('CANCELLED', 'the call was cancelled by its caller'));
   }
@@ -334,11 +312,11 @@ export class AppsScriptBridge {
   #init(code: ConnectorErrorInit['code'], message: string, status?: number): ConnectorErrorInit {
     return { connector: this.name, code, message, status: status ?? null };
   }
+}
 
-  /** The script shares the secret; whatever it echoes back must not carry it onwards. */
-  #redact(text: string): string {
-    return text.split(this.#secret).join('[REDACTED]');
-  }
+/** The script shares the secret; whatever it echoes back must not carry it onwards. */
+function redact(text: string, secret: string): string {
+  return text.split(secret).join('[REDACTED]');
 }
 
 function positive(name: string, value: number): number {

@@ -189,6 +189,12 @@ export const readySchema = {
         properties: { ok: { type: 'boolean' }, detail: { type: 'string' } },
       },
     },
+    connectors: {
+      type: 'object',
+      description:
+        'Per connector: breaker state (closed, half-open, open), the last error envelope and counters. Informational: does not change `ready`.',
+      additionalProperties: { type: 'object', additionalProperties: true },
+    },
   },
 } as const;
 
@@ -236,6 +242,10 @@ export function registerOpenApi(app: FastifyInstance): void {
         { name: 'commands', description: 'Submitting commands (agents)' },
         { name: 'actions', description: 'What happened to submitted commands' },
         { name: 'operations', description: 'Health, readiness and metrics (no auth)' },
+        {
+          name: 'sessions',
+          description: 'Experience sessions: read (staff, owning agent), create and override (admin)',
+        },
       ],
     },
   });

@@ -28,12 +28,11 @@ export function scrubDetail(detail: string): string {
   return clean.length > 300 ? `${clean.slice(0, 300)}…` : clean;
 }
 
-async function checkWithin(
-  readiness: Readiness,
-  timeoutMs: number,
-): Promise<{ ok: boolean; checks: Record<string, ReadinessCheck> }> {
+type ReadinessResult = Awaited<ReturnType<Readiness['check']>>;
+
+async function checkWithin(readiness: Readiness, timeoutMs: number): Promise<ReadinessResult> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<{ ok: boolean; checks: Record<string, ReadinessCheck> }>((resolve) => {
+  const timeout = new Promise<ReadinessResult>((resolve) => {
     timer = setTimeout(
       () =>
         resolve({
@@ -78,7 +77,8 @@ export async function operationRoutes(app: FastifyInstance, opts: OperationRoute
     {
       schema: {
         tags: ['operations'],
-        summary: 'Readiness: Redis, ledger and policy all answer (503 otherwise)',
+        summary:
+          'Readiness: Redis, ledger and policy all answer (503 otherwise); connector health as details',
         response: { 200: readySchema, 503: readySchema },
       },
     },
@@ -91,7 +91,9 @@ export async function operationRoutes(app: FastifyInstance, opts: OperationRoute
       // Ready only if the service says so AND every check passed: a check that failed while the
       // aggregate says ok would otherwise route traffic to a half-working daemon.
       const ready = r.ok && Object.values(checks).every((c) => c.ok);
-      return reply.code(ready ? 200 : 503).send({ ready, checks });
+      return reply
+        .code(ready ? 200 : 503)
+        .send(r.connectors === undefined ? { ready, checks } : { ready, checks, connectors: r.connectors });
     },
   );
 

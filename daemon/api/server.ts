@@ -21,6 +21,7 @@
  */
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { SessionStore } from '../../connectors/session-store.ts';
 import type { IntakeService, Ledger, PartnerStore, Readiness } from '../core/types.ts';
 import { ApiErrors } from '../errors/api.ts';
 import { OrchestratorError } from '../errors/registry.ts';
@@ -34,6 +35,7 @@ import { commandRoutes } from './routes-commands.ts';
 import { eventRoutes } from './routes-events.ts';
 import { operationRoutes } from './routes-operations.ts';
 import { partnerRoutes } from './routes-partners.ts';
+import { sessionRoutes } from './routes-sessions.ts';
 
 export interface ServerDeps {
   readonly intake: IntakeService;
@@ -65,6 +67,8 @@ export interface ServerDeps {
   readonly eventsPollMs?: number;
   /** Human approvals (`/v1/approvals`); without them those routes are not served. */
   readonly approvals?: Omit<ApprovalRoutesOptions, 'ledger'>;
+  /** Experience sessions (`/v1/sessions`, `/v1/admin/sessions`); without them those routes are not served. */
+  readonly sessions?: SessionStore;
   /** A pino logger; without one the server logs nothing. */
   readonly logger?: FastifyBaseLogger;
 }
@@ -129,6 +133,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   });
   if (deps.partners) app.register(partnerRoutes, { partners: deps.partners });
   if (deps.approvals) app.register(approvalRoutes, { ledger: deps.ledger, ...deps.approvals });
+  if (deps.sessions) app.register(sessionRoutes, { sessions: deps.sessions });
   app.register(operationRoutes, {
     readiness: deps.readiness,
     metrics: deps.metrics,

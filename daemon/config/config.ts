@@ -8,6 +8,7 @@
 import type { AlertRoute } from '../alerts/routes.ts';
 import { SHOPIFY_API_VERSION } from '../../bridges/shopify-admin/protocol.ts';
 import { DEFAULT_MAX_COMMAND_BYTES, DEFAULT_MAX_STRING_LENGTH } from '../contract/command.ts';
+import type { ConnectorResilienceConfig } from './connector-resilience.ts';
 
 export const AUTH_ROLES = ['agent', 'oncall', 'security', 'admin'] as const;
 export type AuthRole = (typeof AUTH_ROLES)[number];
@@ -103,6 +104,11 @@ export interface Config {
   readonly discoveryPartnerTimeoutMs: number;
   /** `ACTION_EVENTS_POLL_MS`: how often `GET /v1/actions/:id/events` looks for new events. @defaultValue 250 */
   readonly actionEventsPollMs: number;
+  /**
+   * `CONNECTOR_RESILIENCE`: per-connector timeout, retry, breaker, rate limit and bulkhead
+   * settings, keyed by connector name. @defaultValue {} (every connector takes the layer's defaults; no rate limit)
+   */
+  readonly connectorResilience: Readonly<Record<string, ConnectorResilienceConfig>>;
   /** `HISTORY_WINDOW_MS`: window of the history counts given to the policy. @defaultValue 3600000 */
   readonly historyWindowMs: number;
   /** `HISTORY_KEY_PREFIX`: Redis key prefix of the history counters. @defaultValue 'orc:history' */
@@ -170,6 +176,7 @@ export const DEFAULTS = {
   shopifyTimeoutMs: 10_000, // per GraphQL request attempt
   discoveryPartnerTimeoutMs: 3_000, // per partner: initialize + search_shop_catalog + answer
   actionEventsPollMs: 250, // between ledger reads of an open event stream
+  connectorResilience: {}, // connector name → settings; none means the layer's defaults
   historyWindowMs: 3_600_000, // one hour, as the shipped policy's `*_1h` counters assume
   historyKeyPrefix: 'orc:history', // one namespace per orchestrator sharing a Redis
   approvalGrantTtlMs: 3_600_000, // one hour from the person's decision

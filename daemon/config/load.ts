@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { ConfigErrors } from '../errors/config.ts';
 import { OrchestratorError } from '../errors/registry.ts';
 import { duplicateTokenProblems, parseAuthTokens } from './auth-tokens.ts';
-import type { AuthToken, Config } from './config.ts';
+import { type AuthToken, type Config, DEFAULTS } from './config.ts';
 import { CONFIG_VARIABLES, ENV_SCHEMA, type ParsedEnv, SECRET_VARIABLES } from './schema.ts';
 
 /** One bad variable and why. */
@@ -87,6 +87,7 @@ function toConfig(env: ParsedEnv, authTokens: readonly AuthToken[]): Config {
     paymentRefundWebhookSecret: env.PAYMENT_REFUND_WEBHOOK_SECRET,
     discoveryPartnerTimeoutMs: env.DISCOVERY_PARTNER_TIMEOUT_MS,
     actionEventsPollMs: env.ACTION_EVENTS_POLL_MS,
+    connectorResilience: env.CONNECTOR_RESILIENCE ?? DEFAULTS.connectorResilience,
     historyWindowMs: env.HISTORY_WINDOW_MS,
     historyKeyPrefix: env.HISTORY_KEY_PREFIX,
     approvalGrantTtlMs: env.APPROVAL_GRANT_TTL_MS,

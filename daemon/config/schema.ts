@@ -9,6 +9,7 @@ import { parseRoutes, type SinkName, unconfiguredSinkProblems } from '../alerts/
 import { API_VERSION_PATTERN, SHOP_DOMAIN_PATTERN } from '../../bridges/shopify-admin/protocol.ts';
 import { parseAuthTokens } from './auth-tokens.ts';
 import { DEFAULTS, LOG_LEVELS, POLICY_ENGINES } from './config.ts';
+import { connectorResilience } from './connector-resilience.ts';
 
 export const QUEUE_NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -214,6 +215,7 @@ export const ENV_SCHEMA = z
       .optional(),
     DISCOVERY_PARTNER_TIMEOUT_MS: int(100, 60_000).default(DEFAULTS.discoveryPartnerTimeoutMs),
     ACTION_EVENTS_POLL_MS: int(20, 10_000).default(DEFAULTS.actionEventsPollMs),
+    CONNECTOR_RESILIENCE: connectorResilience().optional(),
     HISTORY_WINDOW_MS: int(1_000, 604_800_000).default(DEFAULTS.historyWindowMs),
     HISTORY_KEY_PREFIX: z
       .string()

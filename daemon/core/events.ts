@@ -10,6 +10,8 @@
  * ```
  */
 import { EventEmitter } from 'node:events';
+// A type-only import: the shapes are the bridges' own (bridges import nothing of ours, so no cycle).
+import type { ResilienceEvent } from '../../bridges/resilience/events.ts';
 import type { ActionStatus, Alert, PolicyDecision } from './types.ts';
 
 export interface OrchestratorEvents {
@@ -52,6 +54,8 @@ export interface OrchestratorEvents {
       costUsd: number;
     }[];
   };
+  /** A connector's resilience layer: an attempt, a call, a breaker change or a rate-limit wait. */
+  'connector.resilience': ResilienceEvent;
   'policy.loaded': { engine: string; revision: string };
   'policy.reload_failed': { engine: string; error: string; keptRevision: string | undefined };
   /** Something a person must hear about. */

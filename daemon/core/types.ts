@@ -304,7 +304,16 @@ export interface ReadinessCheck {
 }
 
 export interface Readiness {
-  check(): Promise<{ ok: boolean; checks: Record<string, ReadinessCheck> }>;
+  check(): Promise<{
+    ok: boolean;
+    checks: Record<string, ReadinessCheck>;
+    /**
+     * Health of each connector (breaker state, last error envelope, counters). Informational: an
+     * open breaker does not make the daemon unready, since commands still queue and other
+     * connectors still run.
+     */
+    connectors?: Record<string, object>;
+  }>;
 }
 
 /** One command both the jury and a person decided on (input of the jury agreement report). */

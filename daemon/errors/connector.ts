@@ -74,7 +74,7 @@ export const ConnectorErrors = defineErrors('CONNECTOR', {
   CONFLICT: {
     status: 409,
     message: 'the request conflicts with state recorded earlier',
-    doc: 'Checkout: the payment reference was already used for another draft order, the draft is being paid with another reference, or its completion is in progress under another action (retryable: try again later). Nothing was completed by this command.',
+    doc: 'Checkout: the payment reference was already used for another draft order, the draft is being paid with another reference, or its completion is in progress under another action (retryable: try again later); nothing was completed by this command. Sessions: two moves of the same leg raced and the other one was applied (compare-and-set); read the session (`GET /v1/sessions/:id`) and submit a new command if the move still makes sense.',
   },
   CHECKOUT_FAILED: {
     status: 502,
@@ -86,5 +86,21 @@ export const ConnectorErrors = defineErrors('CONNECTOR', {
     message: 'every partner failed or timed out',
     doc: 'DISCOVER_PRODUCTS asked every selected curated partner and none answered usable results (each partner status is in the action progress events). The command is FAILED; submit again with a new action_id once partners recover. See docs/discovery.md.',
     retryable: true,
+  },
+  BULKHEAD_FULL: {
+    status: 503,
+    message: 'too many calls of this connector are in flight; the call was not attempted',
+    doc: 'The connector bulkhead (concurrency plus waiting queue, per daemon process) is full. Nothing reached the target. Raise `bulkhead` in CONNECTOR_RESILIENCE or lower WORKER_CONCURRENCY if it persists.',
+    retryable: true,
+  },
+  NOT_FOUND: {
+    status: 404,
+    message: 'what the command names does not exist',
+    doc: "UPDATE_SESSION_LEG named a session or leg that does not exist, or a session owned by another agent (reported the same way, so agents cannot probe for other agents' sessions).",
+  },
+  INVALID_TRANSITION: {
+    status: 409,
+    message: 'the state machine does not allow this move',
+    doc: 'UPDATE_SESSION_LEG asked for a move outside pending → ready → in_customization → committed (or a non-terminal status → failed). The message names the from and to statuses and what is allowed. committed and failed are terminal; an admin override (docs/sessions.md) is the only way out.',
   },
 });

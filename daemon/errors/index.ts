@@ -24,4 +24,5 @@ export * from './ledger.ts';
 export * from './pipeline.ts';
 export * from './policy.ts';
 export * from './registry.ts';
+export * from './sessions.ts';
 export * from './connector.ts';

@@ -3,9 +3,9 @@
  * otherwise the embedded PGlite ledger under `<dataDir>/ledger`.
  */
 import { join } from 'node:path';
-import type { Ledger, PartnerStore } from '../core/types.ts';
 import { createPgliteLedger } from './pglite.ts';
 import { createPostgresLedger, type PostgresLedgerOptions } from './postgres.ts';
+import type { SqlLedger } from './sql-ledger.ts';
 
 export interface CreateLedgerOptions {
   /** `DATABASE_URL`; when set (non-empty) the Postgres ledger is used. @defaultValue unset */
@@ -29,7 +29,7 @@ export interface CreateLedgerOptions {
  * const applied = await ledger.migrate();
  * ```
  */
-export async function createLedger(opts: CreateLedgerOptions): Promise<Ledger & PartnerStore> {
+export async function createLedger(opts: CreateLedgerOptions): Promise<SqlLedger> {
   const schema = opts.schema || undefined;
   const migrationsDir = opts.migrationsDir || undefined;
   if (opts.databaseUrl) {

@@ -6,7 +6,6 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { PGlite, type PGliteOptions } from '@electric-sql/pglite';
-import type { Ledger, PartnerStore } from '../core/types.ts';
 import type { SqlDriver, SqlExecutor } from './driver.ts';
 import { lockDir } from './dir-lock.ts';
 import { toLedgerError } from './errors.ts';
@@ -129,7 +128,7 @@ export async function openPgliteDriver(opts: PgliteLedgerOptions): Promise<SqlDr
  * await ledger.migrate();
  * ```
  */
-export async function createPgliteLedger(opts: PgliteLedgerOptions = {}): Promise<Ledger & PartnerStore> {
+export async function createPgliteLedger(opts: PgliteLedgerOptions = {}): Promise<SqlLedger> {
   const driver = await openPgliteDriver(opts);
   return new SqlLedger(driver, { migrationsDir: opts.migrationsDir, schema: opts.schema });
 }

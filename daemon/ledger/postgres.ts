@@ -5,7 +5,6 @@
  */
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import type { Ledger, PartnerStore } from '../core/types.ts';
 import { LedgerErrors } from '../errors/ledger.ts';
 import { OrchestratorError } from '../errors/registry.ts';
 import type { SqlDriver, SqlExecutor } from './driver.ts';
@@ -174,6 +173,6 @@ export function openPostgresDriver(opts: PostgresLedgerOptions): SqlDriver {
  * await ledger.ping();
  * ```
  */
-export function createPostgresLedger(opts: PostgresLedgerOptions): Ledger & PartnerStore {
+export function createPostgresLedger(opts: PostgresLedgerOptions): SqlLedger {
   return new SqlLedger(openPostgresDriver(opts), { migrationsDir: opts.migrationsDir, schema: opts.schema });
 }

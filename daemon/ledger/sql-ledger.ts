@@ -26,6 +26,7 @@ import { Batcher } from './batcher.ts';
 import type { SqlDriver, SqlExecutor } from './driver.ts';
 import { BATCH_SQL } from './sql-batch.ts';
 import { migrate } from './migrate.ts';
+import { SqlSessionStore } from './sessions.ts';
 import { GRANT_SQL, type GrantRow, toGrant, toReview } from './sql-approvals.ts';
 import {
   type MappingRow,
@@ -116,6 +117,8 @@ function decisionJson(d: PolicyDecision): string {
 
 export class SqlLedger implements Ledger, PartnerStore {
   readonly kind: 'postgres' | 'pglite';
+  /** Experience sessions on the same database (UPDATE_SESSION_LEG, the sessions API). */
+  readonly sessions: SqlSessionStore;
   readonly #db: SqlDriver;
   readonly #opts: SqlLedgerOptions;
   // Group commit for the per-command hot path: concurrent commands share one statement.
@@ -138,6 +141,7 @@ export class SqlLedger implements Ledger, PartnerStore {
     this.kind = driver.kind;
     this.#db = driver;
     this.#opts = opts;
+    this.sessions = new SqlSessionStore(driver);
     this.#creates = new Batcher({
       runOne: async (a) => (await this.#db.query<ActionRow>(SQL.createAction, createParams(a)))[0],
       run: async (as) => {
