@@ -9,6 +9,8 @@
  * priced the cart and any `total_amount` the agent stated has matched, and the draft's own
  * totals (which complete verifies against) are what precheck returns. See docs/checkout.md.
  */
+import { failCheckoutLeg } from './checkout-leg.ts';
+import type { SessionStore } from './session-store.ts';
 import { ConnectorError, ConnectorNotConfiguredError, RetryableConnectorError } from '../bridges/errors.ts';
 import type { RefundRequest } from '../bridges/payment-webhook/refund.ts';
 import type { ShopifyBridgeHealth, ShopifyRequest, ShopifyResult } from '../bridges/shopify-admin/bridge.ts';
@@ -54,6 +56,8 @@ export interface CheckoutConnectorOptions {
   readonly refunds?: RefundRequester;
   /** A `completing` row older than this is taken over (its worker died). @defaultValue 120_000 */
   readonly staleClaimMs?: number;
+  /** Experience sessions: a failed completion with `session_id` and `leg_id` fails that leg. */
+  readonly sessions?: SessionStore;
 }
 
 type Command = { command_type: string; params: Record<string, unknown>; action_id: string };
@@ -88,11 +92,13 @@ export class CheckoutConnector implements Connector {
   readonly #refunds: RefundRequester | undefined;
   readonly #staleClaimMs: number;
 
+  readonly #sessions: SessionStore | undefined;
   constructor(options: CheckoutConnectorOptions) {
     this.#shopify = options.shopify;
     this.#store = options.store;
     this.#refunds = options.refunds;
     this.#staleClaimMs = options.staleClaimMs ?? 120_000;
+    this.#sessions = options.sessions;
     // Completing without a ledger or a way to refund would break "exactly once" and "refund on
     // failure": such a daemon does not offer CHECKOUT_COMPLETE at all.
     this.commandTypes = this.#store && this.#refunds ? CHECKOUT_COMMAND_TYPES : ['CHECKOUT_PRECHECK'];
@@ -245,7 +251,7 @@ export class CheckoutConnector implements Connector {
           code: 'COMPLETION_FAILED',
           message: 'the draft order could not be completed',
         };
-        return this.#failLeg(p, failure, ctx.signal);
+        return this.#failLeg(p, failure, ctx);
       }
       if (
         !(await store.reclaimCompletion(
@@ -321,16 +327,26 @@ export class CheckoutConnector implements Connector {
       message,
     };
     await store.markFailed(p.draftOrderId, failure);
-    return this.#failLeg(p, failure, ctx.signal);
+    return this.#failLeg(p, failure, ctx);
   }
 
   /** The leg failed after payment: refund once, then fail with what the daemon must record. */
   async #failLeg(
     p: CompleteParams,
     failure: { code: string; message: string },
-    signal: AbortSignal,
+    ctx: { agentId: string; actionId: string; signal: AbortSignal },
   ): Promise<never> {
-    const refund = await this.#refund(p, failure, signal);
+    const refund = await this.#refund(p, failure, ctx.signal);
+    const leg =
+      this.#sessions && p.sessionId && p.legId
+        ? await failCheckoutLeg(this.#sessions, {
+            sessionId: p.sessionId,
+            legId: p.legId,
+            agentId: ctx.agentId,
+            actionId: ctx.actionId,
+            reason: failure.code,
+          })
+        : undefined;
     const alert =
       refund.sent_now || refund.status === 'failed'
         ? {
@@ -352,6 +368,7 @@ export class CheckoutConnector implements Connector {
         checkout_status: 'failed',
         leg_status: 'failed',
         session_id: p.sessionId,
+        ...(leg ? { leg } : {}),
         draft_order_id: p.draftOrderId,
         payment_reference: p.paymentReference,
         amount: p.amount,
@@ -477,6 +494,7 @@ interface CompleteParams {
   readonly amount: string;
   readonly currency: string;
   readonly sessionId: string | null;
+  readonly legId: string | null;
 }
 
 // The contract validated these params already; the connector re-reads the fields it uses so a
@@ -522,6 +540,7 @@ function readComplete(params: Record<string, unknown>): CompleteParams {
     amount: formatMicros(micros),
     currency: readCurrency(params.currency),
     sessionId: typeof params.session_id === 'string' ? params.session_id : null,
+    legId: typeof params.leg_id === 'string' ? params.leg_id : null,
   };
 }
 

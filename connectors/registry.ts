@@ -13,6 +13,7 @@ import { ShopifyAdminBridge, type ShopifyAdminBridgeOptions } from '../bridges/s
 import type { Connector } from '../daemon/core/types.ts';
 import { CHECKOUT_COMMAND_TYPES, CheckoutConnector } from './checkout.ts';
 import type { CheckoutStore } from './checkout-store.ts';
+import type { SessionStore } from './session-store.ts';
 import { ShopifyMcpBridge, type ShopifyMcpBridgeOptions } from '../bridges/shopify-mcp/bridge.ts';
 import { DiscoveryConnector, type DiscoveryConnectorOptions } from './discovery.ts';
 import { INTEGRATION_COMMAND_TYPES, IntegrationsConnector } from './integrations.ts';
@@ -30,6 +31,8 @@ export interface CheckoutWiring {
   readonly refunds?: RefundWebhookOptions;
   /** The daemon's checkout ledger (`daemon/ledger/checkout-store.ts`). */
   readonly store?: CheckoutStore;
+  /** Experience sessions, so a failed completion fails its leg. */
+  readonly sessions?: SessionStore;
 }
 
 /**
@@ -155,11 +158,12 @@ export function createDefaultConnectors(options: DefaultConnectorsOptions = {}):
     registry.hint(INTEGRATION_COMMAND_TYPES, 'set APPS_SCRIPT_URL and APPS_SCRIPT_SECRET');
   }
   if (options.checkout) {
-    const { shopify, refunds, store } = options.checkout;
+    const { shopify, refunds, store, sessions } = options.checkout;
     registry.register(
       new CheckoutConnector({
         shopify: new ShopifyAdminBridge(shopify),
         ...(store ? { store } : {}),
+        ...(sessions ? { sessions } : {}),
         ...(refunds ? { refunds: new RefundWebhook(refunds) } : {}),
       }),
     );

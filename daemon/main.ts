@@ -140,6 +140,7 @@ export async function startDaemon(config: Config, opts: StartOptions = {}): Prom
               timeoutMs: config.shopifyTimeoutMs,
             },
             store: createCheckoutStore(ledger),
+            sessions: ledger.sessions,
             ...(config.paymentRefundWebhookUrl && config.paymentRefundWebhookSecret
               ? {
                   refunds: { url: config.paymentRefundWebhookUrl, secret: config.paymentRefundWebhookSecret },

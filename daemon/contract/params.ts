@@ -67,6 +67,8 @@ export function buildParamsSchemas(limits: ParamLimits) {
     }),
     CHECKOUT_COMPLETE: z.strictObject({
       session_id: Id.optional(),
+      // The session leg this purchase is for: it becomes `failed` if completion fails.
+      leg_id: Id.optional(),
       draft_order_id: text(128, 1),
       payment_reference: text(128, 1),
       total_amount: Amount,

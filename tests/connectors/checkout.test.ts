@@ -12,6 +12,7 @@ import type { CheckoutStore } from '../../connectors/checkout-store.ts';
 import type { ExecutionContext, Ledger } from '../../daemon/core/types.ts';
 import { createCheckoutStore } from '../../daemon/ledger/checkout-store.ts';
 import { createLedger } from '../../daemon/ledger/create.ts';
+import type { SqlLedger } from '../../daemon/ledger/sql-ledger.ts';
 import { freshSchema, requirePostgres, type TestSchema } from '../support/pg.ts';
 import { type RefundWebhookStandIn, startRefundWebhookStandIn } from '../support/refund-webhook-standin.ts';
 import {
@@ -66,7 +67,7 @@ for (const kind of ['pglite', 'postgres'] as const) {
   describe(`CheckoutConnector (${kind} store)`, () => {
     let shop: ShopifyStandIn;
     let hook: RefundWebhookStandIn;
-    let ledger: Ledger;
+    let ledger: SqlLedger;
     let schema: TestSchema | undefined;
     let store: CheckoutStore;
     let connector: CheckoutConnector;
@@ -98,6 +99,7 @@ for (const kind of ['pglite', 'postgres'] as const) {
         store,
         refunds: new RefundWebhook({ url: hook.url, secret: SECRET, baseMs: 5 }),
         staleClaimMs: 60_000,
+        sessions: ledger.sessions,
       });
     }, 60_000);
 
@@ -316,8 +318,18 @@ for (const kind of ['pglite', 'postgres'] as const) {
       const kettle = shop.variants.get(1002);
       if (kettle) kettle.inventory = 0;
       const ref = `pay-${kind}-oos`;
+      await ledger.sessions.createSession({
+        sessionId: 'sess-oos',
+        ownerAgentId: 'agent-checkout-1',
+        createdBy: 'admin-1',
+        legs: [
+          { legId: 'leg-hotel', kind: 'hotel' },
+          { legId: 'leg-kettle', kind: 'product' },
+        ],
+      });
       const params = {
         session_id: 'sess-oos',
+        leg_id: 'leg-kettle',
         draft_order_id: d.id,
         payment_reference: ref,
         total_amount: d.total,
@@ -331,7 +343,14 @@ for (const kind of ['pglite', 'postgres'] as const) {
         draft_order_id: d.id,
         failure: { code: 'OUT_OF_STOCK' },
         refund: { status: 'requested', sent_now: true, payment_reference: ref },
+        leg: { session_id: 'sess-oos', leg_id: 'leg-kettle', outcome: 'failed' },
       });
+      // The purchase's leg is failed; the session's other legs are untouched.
+      const session = await ledger.sessions.getSession('sess-oos');
+      expect(session?.legs.map((l) => [l.legId, l.status])).toEqual([
+        ['leg-hotel', 'pending'],
+        ['leg-kettle', 'failed'],
+      ]);
       expect(err.alert).toMatchObject({ kind: 'checkout_failed', severity: 'high' });
       expect(hook.calls(ref)).toBe(1);
       expect(hook.accepted.at(-1)?.body).toMatchObject({
@@ -345,7 +364,10 @@ for (const kind of ['pglite', 'postgres'] as const) {
       for (const c of [ctx('oos-retry'), ctx()]) {
         const again = await failure(complete(params, c));
         expect(again.code).toBe('CHECKOUT_FAILED');
-        expect(again.details).toMatchObject({ refund: { status: 'requested', sent_now: false } });
+        expect(again.details).toMatchObject({
+          refund: { status: 'requested', sent_now: false },
+          leg: { outcome: 'unchanged', reason: 'already failed' },
+        });
         expect(again.alert).toBeUndefined();
       }
       expect(hook.calls(ref)).toBe(1);
