@@ -31,6 +31,7 @@ import { registerOpenApi } from './openapi.ts';
 import { actionRoutes } from './routes-actions.ts';
 import { type ApprovalRoutesOptions, approvalRoutes } from './routes-approvals.ts';
 import { commandRoutes } from './routes-commands.ts';
+import { type ControlRoutesOptions, controlRoutes } from './routes-control.ts';
 import { operationRoutes } from './routes-operations.ts';
 
 export interface ServerDeps {
@@ -56,6 +57,8 @@ export interface ServerDeps {
   readonly readinessTimeoutMs?: number;
   /** Human approvals (`/v1/approvals`); without them those routes are not served. */
   readonly approvals?: Omit<ApprovalRoutesOptions, 'ledger'>;
+  /** The kill switch and the poller (`/v1/control/*`); without it those routes are not served. */
+  readonly control?: ControlRoutesOptions['control'];
   /** A pino logger; without one the server logs nothing. */
   readonly logger?: FastifyBaseLogger;
 }
@@ -113,6 +116,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   app.register(commandRoutes, { intake: deps.intake, rateLimitPerMinute: deps.rateLimitPerMinute });
   app.register(actionRoutes, { ledger: deps.ledger, readRateLimitPerMinute: readRate });
   if (deps.approvals) app.register(approvalRoutes, { ledger: deps.ledger, ...deps.approvals });
+  if (deps.control) app.register(controlRoutes, { control: deps.control });
   app.register(operationRoutes, {
     readiness: deps.readiness,
     metrics: deps.metrics,

@@ -83,6 +83,15 @@ function toConfig(env: ParsedEnv, authTokens: readonly AuthToken[]): Config {
     approvalGrantTtlMs: env.APPROVAL_GRANT_TTL_MS,
     approvalSweepIntervalMs: env.APPROVAL_SWEEP_INTERVAL_MS,
     juryReportWindowDays: env.JURY_REPORT_WINDOW_DAYS,
+    killSwitchPrefix: env.KILL_SWITCH_PREFIX,
+    killSwitchRefreshMs: env.KILL_SWITCH_REFRESH_MS,
+    killSwitchStaleMs: env.KILL_SWITCH_STALE_MS,
+    killSwitchAckTimeoutMs: env.KILL_SWITCH_ACK_TIMEOUT_MS,
+    killSwitchTwoPerson: env.KILL_SWITCH_TWO_PERSON,
+    killSwitchReleaseRequestTtlMs: env.KILL_SWITCH_RELEASE_REQUEST_TTL_MS,
+    anomalyAutoPause: env.ANOMALY_AUTO_PAUSE,
+    anomalyRefreshThreshold: env.ANOMALY_REFRESH_THRESHOLD,
+    anomalyRefreshWindowMs: env.ANOMALY_REFRESH_WINDOW_MS,
     logLevel: env.LOG_LEVEL,
   };
 }

@@ -18,6 +18,7 @@ export * from './api.ts';
 export * from './approvals.ts';
 export * from './config.ts';
 export * from './contract.ts';
+export * from './control.ts';
 export * from './intake.ts';
 export * from './ledger.ts';
 export * from './pipeline.ts';

@@ -12,8 +12,10 @@ import type {
   Ledger,
   NewAction,
   NewGrant,
+  NewSwitchFlip,
   PolicyDecision,
   StoredDecision,
+  SwitchFlip,
 } from '../core/types.ts';
 import { LedgerErrors } from '../errors/ledger.ts';
 import { OrchestratorError } from '../errors/registry.ts';
@@ -22,6 +24,7 @@ import type { SqlDriver } from './driver.ts';
 import { BATCH_SQL } from './sql-batch.ts';
 import { migrate } from './migrate.ts';
 import { GRANT_SQL, type GrantRow, toGrant, toReview } from './sql-approvals.ts';
+import { FLIP_SQL, type FlipRow, toFlip } from './sql-control.ts';
 import {
   type ActionRow,
   DENIAL_STATUSES,
@@ -365,6 +368,23 @@ export class SqlLedger implements Ledger {
       q.actionId ?? null,
     ]);
     return rows.map(toGrant);
+  }
+
+  async recordSwitchFlip(f: NewSwitchFlip): Promise<void> {
+    await this.#db.query(FLIP_SQL.record, [
+      f.version,
+      f.operation,
+      f.scopeKind,
+      f.scopeValue,
+      f.subject,
+      f.reason,
+      JSON.stringify(f.state),
+    ]);
+  }
+
+  async switchFlips(q: { limit: number }): Promise<SwitchFlip[]> {
+    const rows = await this.#db.query<FlipRow>(FLIP_SQL.latest, [q.limit]);
+    return rows.map(toFlip);
   }
 
   async ping(): Promise<void> {
