@@ -236,7 +236,10 @@ export function registerOpenApi(app: FastifyInstance): void {
         { name: 'commands', description: 'Submitting commands (agents)' },
         { name: 'actions', description: 'What happened to submitted commands' },
         { name: 'operations', description: 'Health, readiness and metrics (no auth)' },
-        { name: 'control', description: 'Pause the poller, halt and release the kill switch (oncall, admin)' },
+        {
+          name: 'control',
+          description: 'Pause the poller, halt and release the kill switch (oncall, admin)',
+        },
       ],
     },
   });
