@@ -7,6 +7,8 @@ import { Queue, type RedisOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import { RedisHistory } from './history/redis-history.ts';
 import { registerJuryReportMetrics } from './metrics-jury-report.ts';
+import { registerControlMetrics } from './metrics-control.ts';
+import { createKillSwitch, type KillSwitch } from './control/create.ts';
 import type { Logger } from 'pino';
 import { createDefaultConnectors } from '../connectors/registry.ts';
 import { SessionsConnector } from '../connectors/sessions.ts';
@@ -31,6 +33,7 @@ import { jobIdFor } from './sdk/queue.ts';
 
 export interface DaemonHandle {
   readonly url: string;
+  readonly killSwitch: KillSwitch;
   readonly bus: EventBus;
   readonly ledger: Ledger;
   readonly policy: PolicyEngine;
@@ -181,6 +184,36 @@ export async function startDaemon(config: Config, opts: StartOptions = {}): Prom
   const panel = config.juryPanel ? loadPanel(config.juryPanel) : undefined;
   if (panel) logger.info({ jurors: panel.jurors.map((j) => j.id), rule: panel.rule }, 'jury panel loaded');
 
+  // The kill switch is read before the poller starts: no job runs before the gate knows the state.
+  const killSwitch = await createKillSwitch(config, {
+    connection,
+    ledger,
+    bus,
+    queues,
+    connectorOf: (type) => {
+      try {
+        return connectors.forType(type).name;
+      } catch {
+        return undefined;
+      }
+    },
+    // A new job id per release: the action's earlier jobs may still be retained as completed.
+    requeue: async (a, version) => {
+      const queue = queues.get(a.queue) ?? queues.get(config.queues[0]!)!;
+      await queue.add(
+        a.commandType,
+        { agent_id: a.agentId, command: a.command },
+        { jobId: `${jobIdFor(a.agentId, a.actionId)}-held-v${version}` },
+      );
+    },
+    onError: (what, err) => logger.warn({ err: (err as Error)?.message }, what),
+  });
+  registerControlMetrics(metrics.registry, {
+    replica: killSwitch.replica,
+    queues: [...queues.values()],
+    ledger,
+  });
+
   let poller: Poller | undefined;
   // The policy's history counts live in Redis: a lookup costs the same at any traffic, and every
   // replica sees the same counts.
@@ -201,6 +234,7 @@ export async function startDaemon(config: Config, opts: StartOptions = {}): Prom
     maxCommandBytes: config.maxCommandBytes,
     maxStringLength: config.maxStringLength,
     deadLetter: (job) => poller!.deadLetter(job),
+    gate: killSwitch.replica,
   });
   poller = new Poller(pipeline, {
     queues: config.queues,
@@ -288,6 +322,7 @@ export async function startDaemon(config: Config, opts: StartOptions = {}): Prom
       },
     },
     sessions: ledger.sessions,
+    control: killSwitch.control,
     logger,
   });
   const address = await app.listen({ port: config.port, host: config.host });
@@ -303,6 +338,7 @@ export async function startDaemon(config: Config, opts: StartOptions = {}): Prom
       clearInterval(sweeper);
       await app.close();
       await poller!.stop(config.shutdownDeadlineMs);
+      await killSwitch.stop();
       await Promise.all([...queues.values()].map((q) => q.close()));
       await alerts.close();
       readinessRedis.disconnect();
@@ -314,5 +350,5 @@ export async function startDaemon(config: Config, opts: StartOptions = {}): Prom
     })();
     return stopping;
   };
-  return { url: address, bus, ledger, policy, stop };
+  return { url: address, killSwitch, bus, ledger, policy, stop };
 }

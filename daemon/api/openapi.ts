@@ -246,6 +246,10 @@ export function registerOpenApi(app: FastifyInstance): void {
           name: 'sessions',
           description: 'Experience sessions: read (staff, owning agent), create and override (admin)',
         },
+        {
+          name: 'control',
+          description: 'Pause the poller, halt and release the kill switch (oncall, admin)',
+        },
       ],
     },
   });

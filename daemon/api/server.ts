@@ -33,6 +33,7 @@ import { actionRoutes } from './routes-actions.ts';
 import { type ApprovalRoutesOptions, approvalRoutes } from './routes-approvals.ts';
 import { commandRoutes } from './routes-commands.ts';
 import { eventRoutes } from './routes-events.ts';
+import { type ControlRoutesOptions, controlRoutes } from './routes-control.ts';
 import { operationRoutes } from './routes-operations.ts';
 import { partnerRoutes } from './routes-partners.ts';
 import { sessionRoutes } from './routes-sessions.ts';
@@ -69,6 +70,8 @@ export interface ServerDeps {
   readonly approvals?: Omit<ApprovalRoutesOptions, 'ledger'>;
   /** Experience sessions (`/v1/sessions`, `/v1/admin/sessions`); without them those routes are not served. */
   readonly sessions?: SessionStore;
+  /** The kill switch and the poller (`/v1/control/*`); without it those routes are not served. */
+  readonly control?: ControlRoutesOptions['control'];
   /** A pino logger; without one the server logs nothing. */
   readonly logger?: FastifyBaseLogger;
 }
@@ -134,6 +137,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   if (deps.partners) app.register(partnerRoutes, { partners: deps.partners });
   if (deps.approvals) app.register(approvalRoutes, { ledger: deps.ledger, ...deps.approvals });
   if (deps.sessions) app.register(sessionRoutes, { sessions: deps.sessions });
+  if (deps.control) app.register(controlRoutes, { control: deps.control });
   app.register(operationRoutes, {
     readiness: deps.readiness,
     metrics: deps.metrics,

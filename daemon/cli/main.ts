@@ -4,7 +4,10 @@
  *
  *   orchestrator start                      run the daemon (what `npm start` does)
  *   orchestrator submit <file|->            submit a command over HTTP
- *   orchestrator status <action_id>         show an action, its decision and events
+ *   orchestrator status [action_id]         the kill switch and poller, or one action
+ *   orchestrator pause|resume --reason …    stop / restart taking commands (every replica)
+ *   orchestrator halt|release --reason … [--connector X | --command-type T | --agent A]
+ *                                           the kill switch: master, or one scope
  *   orchestrator policy test [dir]          run the policy's tests (like `opa test`)
  *   orchestrator policy eval --input <file> evaluate the decision for an input document
  *   orchestrator policy check [dir]         compile and test without evaluating
@@ -22,7 +25,19 @@ import { loadConfig } from '../config/index.ts';
 import { OrchestratorError } from '../errors/registry.ts';
 import { createLedger } from '../ledger/create.ts';
 import { startDaemon } from '../main.ts';
-import { decideApproval, getAction, juryReport, listApprovals, submitCommand } from '../sdk/index.ts';
+import {
+  type ControlOperation,
+  type ControlScope,
+  control,
+  controlStatus,
+  decideApproval,
+  getAction,
+  juryReport,
+  listApprovals,
+  SdkError,
+  submitCommand,
+} from '../sdk/index.ts';
+import { formatFlip, formatStatus } from './control-format.ts';
 
 const program = new Command();
 program.name('orchestrator').description('MCP Orchestrator: governs what autonomous agents may do');
@@ -78,12 +93,65 @@ program
 
 program
   .command('status')
-  .argument('<action_id>')
-  .description('show an action: status, decision (risk, reasons), result or error, events')
-  .action(async (actionId: string) => {
-    const a = await getAction(client(), actionId);
-    process.stdout.write(`${JSON.stringify(a, null, 2)}\n`);
+  .argument('[action_id]', 'an action; without it, the kill switch and the poller')
+  .option('--json', 'print the JSON answer')
+  .description(
+    'without an argument: the kill switch, the poller, replicas and held actions (oncall, admin); with one: an action',
+  )
+  .action(async (actionId: string | undefined, o: { json?: boolean }) => {
+    if (actionId !== undefined) {
+      const a = await getAction(client(), actionId);
+      process.stdout.write(`${JSON.stringify(a, null, 2)}\n`);
+      return;
+    }
+    const st = await controlStatus(client());
+    process.stdout.write(o.json ? `${JSON.stringify(st, null, 2)}\n` : formatStatus(st));
   });
+
+function scopeOf(o: { connector?: string; commandType?: string; agent?: string }): ControlScope | undefined {
+  const given = [
+    o.connector !== undefined ? ({ kind: 'connector', value: o.connector } as const) : undefined,
+    o.commandType !== undefined ? ({ kind: 'command_type', value: o.commandType } as const) : undefined,
+    o.agent !== undefined ? ({ kind: 'agent', value: o.agent } as const) : undefined,
+  ].filter((x) => x !== undefined);
+  if (given.length > 1) fail('give at most one of --connector, --command-type, --agent');
+  return given[0];
+}
+
+for (const [op, text, scoped] of [
+  ['pause', 'pause the poller on every queue: no replica takes new commands; in-flight ones finish', false],
+  ['resume', 'resume the poller: waiting commands are evaluated by the policy in force now', false],
+  ['halt', 'halt the kill switch (master, or one scope): no connector call starts once this returns', true],
+  ['release', 'release the kill switch (master, or one scope): held actions are re-evaluated', true],
+] as const) {
+  const cmd = program
+    .command(op)
+    .description(`${text} (ORCHESTRATOR_TOKEN: oncall or admin)`)
+    .requiredOption('--reason <text>', 'why (recorded in the audit)')
+    .option('--json', 'print the JSON answer');
+  if (scoped) {
+    cmd
+      .option('--connector <name>', 'only commands run by this connector (e.g. integrations)')
+      .option('--command-type <type>', 'only commands of this type (e.g. REFRESH_TOKEN)')
+      .option('--agent <id>', 'only commands of this agent');
+  }
+  cmd.action(
+    async (o: {
+      reason: string;
+      json?: boolean;
+      connector?: string;
+      commandType?: string;
+      agent?: string;
+    }) => {
+      const scope = scoped ? scopeOf(o) : undefined;
+      const r = await control(client(), op as ControlOperation, {
+        reason: o.reason,
+        ...(scope ? { scope } : {}),
+      });
+      process.stdout.write(o.json ? `${JSON.stringify(r, null, 2)}\n` : formatFlip(r));
+    },
+  );
+}
 
 const approvals = program
   .command('approvals')
@@ -175,5 +243,6 @@ program
 
 program.parseAsync().catch((err: unknown) => {
   if (err instanceof OrchestratorError) fail(`${err.code}: ${err.message}`);
+  if (err instanceof SdkError) fail(`${err.code}: ${err.message}`);
   fail(err instanceof Error ? err.message : String(err));
 });

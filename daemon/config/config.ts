@@ -119,6 +119,24 @@ export interface Config {
   readonly approvalSweepIntervalMs: number;
   /** `JURY_REPORT_WINDOW_DAYS`: period of the jury agreement metrics. @defaultValue 7 */
   readonly juryReportWindowDays: number;
+  /** `KILL_SWITCH_PREFIX`: Redis key prefix of the switch state, replicas and acks. @defaultValue 'orchestrator:control' */
+  readonly killSwitchPrefix: string;
+  /** `KILL_SWITCH_REFRESH_MS`: how often each replica re-reads the switch and heartbeats. @defaultValue 1000 */
+  readonly killSwitchRefreshMs: number;
+  /** `KILL_SWITCH_STALE_MS`: a replica whose last good read is older treats the switch as halted. @defaultValue 2000 */
+  readonly killSwitchStaleMs: number;
+  /** `KILL_SWITCH_ACK_TIMEOUT_MS`: longest a flip waits for every live replica's ack. @defaultValue 2500 */
+  readonly killSwitchAckTimeoutMs: number;
+  /** `KILL_SWITCH_TWO_PERSON`: releasing the master switch takes two different people. @defaultValue false */
+  readonly killSwitchTwoPerson: boolean;
+  /** `KILL_SWITCH_RELEASE_REQUEST_TTL_MS`: how long a first release waits for its confirmation. @defaultValue 900000 */
+  readonly killSwitchReleaseRequestTtlMs: number;
+  /** `ANOMALY_AUTO_PAUSE`: a refresh storm pauses the poller by itself. @defaultValue true */
+  readonly anomalyAutoPause: boolean;
+  /** `ANOMALY_REFRESH_THRESHOLD`: unapproved REFRESH_TOKEN attempts (per agent or service) that make a storm. @defaultValue 5 */
+  readonly anomalyRefreshThreshold: number;
+  /** `ANOMALY_REFRESH_WINDOW_MS`: the window those attempts are counted in. @defaultValue 600000 */
+  readonly anomalyRefreshWindowMs: number;
   /** `LOG_LEVEL`: pino level. @defaultValue 'info' */
   readonly logLevel: LogLevel;
   /** `ALERT_ROUTES`: routing rules from kind/severity/teams to sinks; unset means the built-in rules (docs/alerts.md). @defaultValue undefined */
@@ -182,6 +200,15 @@ export const DEFAULTS = {
   approvalGrantTtlMs: 3_600_000, // one hour from the person's decision
   approvalSweepIntervalMs: 60_000, // between scans for lapsed approvals
   juryReportWindowDays: 7, // days of human decisions the agreement metrics cover
+  killSwitchPrefix: 'orchestrator:control',
+  killSwitchRefreshMs: 1_000, // periodic re-read, on top of pub/sub pushes
+  killSwitchStaleMs: 2_000, // 2 × the re-read interval: fail closed beyond it
+  killSwitchAckTimeoutMs: 2_500, // above the staleness bound, so a silent replica has stopped itself
+  killSwitchTwoPerson: false,
+  killSwitchReleaseRequestTtlMs: 900_000, // 15 minutes for the second person
+  anomalyAutoPause: true,
+  anomalyRefreshThreshold: 5, // unapproved REFRESH_TOKEN attempts…
+  anomalyRefreshWindowMs: 600_000, // …in 10 minutes
   logLevel: 'info',
   alertQueue: 'orchestrator-alerts',
   alertAttempts: 25, // attempts in total per (alert, sink)

@@ -224,6 +224,17 @@ export const ENV_SCHEMA = z
     APPROVAL_GRANT_TTL_MS: int(60_000, 604_800_000).default(DEFAULTS.approvalGrantTtlMs),
     APPROVAL_SWEEP_INTERVAL_MS: int(1_000, 3_600_000).default(DEFAULTS.approvalSweepIntervalMs),
     JURY_REPORT_WINDOW_DAYS: int(1, 365).default(DEFAULTS.juryReportWindowDays),
+    KILL_SWITCH_PREFIX: nonEmpty('a Redis key prefix').default(DEFAULTS.killSwitchPrefix),
+    KILL_SWITCH_REFRESH_MS: int(50, 60_000).default(DEFAULTS.killSwitchRefreshMs),
+    KILL_SWITCH_STALE_MS: int(100, 600_000).default(DEFAULTS.killSwitchStaleMs),
+    KILL_SWITCH_ACK_TIMEOUT_MS: int(100, 600_000).default(DEFAULTS.killSwitchAckTimeoutMs),
+    KILL_SWITCH_TWO_PERSON: bool().default(DEFAULTS.killSwitchTwoPerson),
+    KILL_SWITCH_RELEASE_REQUEST_TTL_MS: int(10_000, 86_400_000).default(
+      DEFAULTS.killSwitchReleaseRequestTtlMs,
+    ),
+    ANOMALY_AUTO_PAUSE: bool().default(DEFAULTS.anomalyAutoPause),
+    ANOMALY_REFRESH_THRESHOLD: int(1, 1_000_000).default(DEFAULTS.anomalyRefreshThreshold),
+    ANOMALY_REFRESH_WINDOW_MS: int(1_000, 86_400_000).default(DEFAULTS.anomalyRefreshWindowMs),
     LOG_LEVEL: oneOf(LOG_LEVELS).default(DEFAULTS.logLevel),
     ALERT_ROUTES: alertRoutes().optional(),
     ALERT_QUEUE: queueName().default(DEFAULTS.alertQueue),
@@ -319,6 +330,26 @@ export const ENV_SCHEMA = z
         problem(
           'PAYMENT_REFUND_WEBHOOK_SECRET',
           'required when PAYMENT_REFUND_WEBHOOK_URL is set (every refund request is signed)',
+        );
+      }
+      if (
+        num(env.KILL_SWITCH_STALE_MS) &&
+        num(env.KILL_SWITCH_REFRESH_MS) &&
+        env.KILL_SWITCH_STALE_MS <= env.KILL_SWITCH_REFRESH_MS
+      ) {
+        problem(
+          'KILL_SWITCH_STALE_MS',
+          `must exceed KILL_SWITCH_REFRESH_MS (${env.KILL_SWITCH_REFRESH_MS}): every replica would fail closed between reads`,
+        );
+      }
+      if (
+        num(env.KILL_SWITCH_ACK_TIMEOUT_MS) &&
+        num(env.KILL_SWITCH_STALE_MS) &&
+        env.KILL_SWITCH_ACK_TIMEOUT_MS < env.KILL_SWITCH_STALE_MS
+      ) {
+        problem(
+          'KILL_SWITCH_ACK_TIMEOUT_MS',
+          `must be at least KILL_SWITCH_STALE_MS (${env.KILL_SWITCH_STALE_MS}): a replica that missed a halt must have stopped itself when the halt returns`,
         );
       }
       if (

@@ -5,7 +5,7 @@
 
 /**
  * Every status an action can have. Terminal: BLOCKED, REJECTED, NEEDS_APPROVAL, SUCCESS, FAILED,
- * EXPIRED.
+ * EXPIRED. HELD is not terminal: the kill switch keeps the action until a release requeues it.
  * NEEDS_APPROVAL is terminal for the pipeline, but a human grant can move it on (see TRANSITIONS).
  */
 export const ACTION_STATUSES = [
@@ -21,6 +21,7 @@ export const ACTION_STATUSES = [
   'SUCCESS',
   'FAILED',
   'EXPIRED',
+  'HELD',
 ] as const;
 export type ActionStatus = (typeof ACTION_STATUSES)[number];
 
@@ -37,10 +38,13 @@ export const TERMINAL_STATUSES: ReadonlySet<ActionStatus> = new Set([
 export const TRANSITIONS: Readonly<Record<ActionStatus, readonly ActionStatus[]>> = {
   QUEUED: ['EVALUATING', 'REJECTED'],
   EVALUATING: ['ALLOWED', 'JUDGING', 'BLOCKED', 'REJECTED'],
-  ALLOWED: ['EXECUTING'],
+  // HELD: the kill switch (master or a matching scope) was on at the gate before the call.
+  ALLOWED: ['EXECUTING', 'HELD'],
   JUDGING: ['APPROVED', 'NEEDS_APPROVAL'],
-  APPROVED: ['EXECUTING'],
-  EXECUTING: ['SUCCESS', 'FAILED'],
+  APPROVED: ['EXECUTING', 'HELD'],
+  // EXECUTING → HELD only when the last gate check, synchronous with the call, found the switch
+  // on: the connector was never called (the event says `not_called: true`).
+  EXECUTING: ['SUCCESS', 'FAILED', 'HELD'],
   BLOCKED: [],
   REJECTED: [],
   // Terminal for the pipeline's own run; only a person's grant (routes-approvals.ts) leaves it,
@@ -50,6 +54,8 @@ export const TRANSITIONS: Readonly<Record<ActionStatus, readonly ActionStatus[]>
   FAILED: [],
   // A person's approval lapsed before the pipeline used it.
   EXPIRED: [],
+  // Kept by the kill switch; a release requeues it and the current policy decides again.
+  HELD: ['EVALUATING'],
 };
 
 export type Risk = 'LOW' | 'MEDIUM' | 'HIGH';
@@ -252,6 +258,10 @@ export interface Ledger {
   ): Promise<number>;
   /** Progress records of an action with an id above `afterId`, oldest first. */
   progressSince?(agentId: string, actionId: string, afterId: number): Promise<ActionProgress[]>;
+  /** Appends one flip of the kill switch or the poller to its audit table (append-only). */
+  recordSwitchFlip(f: NewSwitchFlip): Promise<void>;
+  /** The latest flips, newest first. */
+  switchFlips(q: { limit: number }): Promise<SwitchFlip[]>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -368,3 +378,24 @@ export interface PartnerStore {
   /** What a masked id stands for, or undefined. */
   resolveProductId(maskedId: string): Promise<ProductIdMapping | undefined>;
 }
+/** What the kill switch's audit records: pause, resume, halt, release, a pending two-person release. */
+export const SWITCH_OPERATIONS = ['pause', 'resume', 'halt', 'release', 'release_requested'] as const;
+export type SwitchOperation = (typeof SWITCH_OPERATIONS)[number];
+
+/** One flip of the kill switch or of the poller, as the ledger keeps it. */
+export interface SwitchFlip {
+  /** Version of the switch state after the flip. */
+  readonly version: number;
+  readonly operation: SwitchOperation;
+  /** `master`, a scope's kind, or null (pause, resume). */
+  readonly scopeKind: 'master' | 'connector' | 'command_type' | 'agent' | null;
+  readonly scopeValue: string | null;
+  /** Token subject of the person, or `system:<component>`. */
+  readonly subject: string;
+  readonly reason: string;
+  /** The whole switch state after the flip. */
+  readonly state: Record<string, unknown>;
+  readonly at: string;
+}
+
+export type NewSwitchFlip = Omit<SwitchFlip, 'at'>;

@@ -19,6 +19,7 @@ export * from './alerts.ts';
 export * from './approvals.ts';
 export * from './config.ts';
 export * from './contract.ts';
+export * from './control.ts';
 export * from './intake.ts';
 export * from './ledger.ts';
 export * from './pipeline.ts';

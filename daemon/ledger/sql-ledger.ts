@@ -16,9 +16,11 @@ import type {
   NewGrant,
   PartnerStore,
   PartnerUpsert,
+  NewSwitchFlip,
   PolicyDecision,
   ProductIdMapping,
   StoredDecision,
+  SwitchFlip,
 } from '../core/types.ts';
 import { LedgerErrors } from '../errors/ledger.ts';
 import { OrchestratorError } from '../errors/registry.ts';
@@ -28,6 +30,7 @@ import { BATCH_SQL } from './sql-batch.ts';
 import { migrate } from './migrate.ts';
 import { SqlSessionStore } from './sessions.ts';
 import { GRANT_SQL, type GrantRow, toGrant, toReview } from './sql-approvals.ts';
+import { FLIP_SQL, type FlipRow, toFlip } from './sql-control.ts';
 import {
   type MappingRow,
   PARTNER_SQL,
@@ -494,6 +497,23 @@ export class SqlLedger implements Ledger, PartnerStore {
   async resolveProductId(maskedId: string): Promise<ProductIdMapping | undefined> {
     const [row] = await this.#db.query<MappingRow>(PARTNER_SQL.resolve, [maskedId]);
     return row && toMapping(row);
+  }
+
+  async recordSwitchFlip(f: NewSwitchFlip): Promise<void> {
+    await this.#db.query(FLIP_SQL.record, [
+      f.version,
+      f.operation,
+      f.scopeKind,
+      f.scopeValue,
+      f.subject,
+      f.reason,
+      JSON.stringify(f.state),
+    ]);
+  }
+
+  async switchFlips(q: { limit: number }): Promise<SwitchFlip[]> {
+    const rows = await this.#db.query<FlipRow>(FLIP_SQL.latest, [q.limit]);
+    return rows.map(toFlip);
   }
 
   async ping(): Promise<void> {

@@ -1,12 +1,31 @@
 /**
  * Execution: the only place a connector is called. The pipeline has already recorded EXECUTING
  * (compare-and-set) before `runConnector` runs, so a redelivered job never calls twice.
+ *
+ * The kill switch's gate is asked once more here, in the same synchronous step as the call: a
+ * halt that landed while EXECUTING was being written stops the call (EXECUTING → HELD, nothing
+ * called). A call that passed is registered as in flight; if a halt covering it lands while it
+ * runs, its SUCCESS or FAILED records `in_flight_at_halt` (the outcome reconciled).
  */
 import { ConnectorError, type ConnectorNotConfiguredError } from '../../bridges/errors.ts';
 import type { EventBus } from '../core/events.ts';
 import type { ActionRecord, ActionStatus, Connector } from '../core/types.ts';
 import { PipelineErrors } from '../errors/pipeline.ts';
+import type { ExecutionGate, GateVerdict } from './gate.ts';
 import type { Recorder } from './recorder.ts';
+
+/** The HELD event's payload: which halt kept the action, so the audit says why. */
+export function heldPayload(
+  verdict: Exclude<GateVerdict, { open: true }>,
+  connector: string,
+): Record<string, unknown> {
+  return {
+    connector,
+    halted_by: verdict.scope,
+    switch_version: verdict.version,
+    reason: verdict.reason,
+  };
+}
 
 /**
  * Calls the connector for an action that is EXECUTING (recorded just before), then records
@@ -18,13 +37,41 @@ export async function runConnector(
   action: ActionRecord,
   command: Record<string, unknown> & { action_id: string; command_type: string },
   connector: Connector,
-): Promise<{ status: 'SUCCESS' | 'FAILED'; agentId: string; actionId: string }> {
+  gate: ExecutionGate,
+): Promise<{ status: 'SUCCESS' | 'FAILED' | 'HELD'; agentId: string; actionId: string }> {
   const ids = { agentId: action.agentId, actionId: action.actionId };
+  const { verdict, pass } = gate.enter({
+    ...ids,
+    commandType: action.commandType,
+    connector: connector.name,
+  });
+  if (!verdict.open) {
+    await rec.move(
+      action,
+      'HELD',
+      { ...heldPayload(verdict, connector.name), not_called: true },
+      { from: ['EXECUTING'] },
+    );
+    return { status: 'HELD', ...ids };
+  }
   const t0 = performance.now();
   const controller = new AbortController();
   const progress = rec.progressFor(action);
+  let inFlight: ReturnType<NonNullable<typeof pass>['end']>;
+  const reconciled = (): Record<string, unknown> =>
+    inFlight
+      ? {
+          in_flight_at_halt: {
+            switch_version: inFlight.version,
+            halted_by: inFlight.scope,
+            landed_at: inFlight.landedAt,
+          },
+        }
+      : {};
+  let call: Promise<Record<string, unknown>>;
   try {
-    const result = await connector.execute(
+    // Started in the same synchronous step as the gate check above.
+    call = connector.execute(
       {
         command_type: action.commandType,
         params: (command.params ?? {}) as Record<string, unknown>,
@@ -37,6 +84,13 @@ export async function runConnector(
         ...(progress ? { progress } : {}),
       },
     );
+  } catch (err) {
+    call = Promise.reject(err);
+  }
+  try {
+    const result = await call.finally(() => {
+      inFlight = pass?.end();
+    });
     const ms = performance.now() - t0;
     bus.emit('executed', {
       ...ids,
@@ -49,7 +103,7 @@ export async function runConnector(
     await rec.move(
       action,
       'SUCCESS',
-      { connector: connector.name, ms: Math.round(ms) },
+      { connector: connector.name, ms: Math.round(ms), ...reconciled() },
       { from: ['EXECUTING'], result },
     );
     return { status: 'SUCCESS', ...ids };
@@ -83,7 +137,7 @@ export async function runConnector(
     const moved = await rec.move(
       action,
       'FAILED',
-      { connector: connector.name, error: envelope, ...(details ? { details } : {}) },
+      { connector: connector.name, error: envelope, ...(details ? { details } : {}), ...reconciled() },
       {
         from: ['EXECUTING'],
         error: { code: envelope.code, message: envelope.message },

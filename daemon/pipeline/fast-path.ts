@@ -5,7 +5,7 @@
  * write fewer per command than recording the action and then advancing it, and the fail-closed
  * order is unchanged: nothing runs before the decision and EXECUTING are durable.
  *
- * Anything else (the action already exists — the HTTP intake recorded it, or the job is a
+ * A closed kill-switch gate, or anything else (the action already exists — the HTTP intake recorded it, or the job is a
  * redelivery —, a judge or block decision, a policy error, no connector) returns undefined and
  * the ordinary path takes over, where alerts, the jury and races are handled.
  */
@@ -21,6 +21,7 @@ import type {
 } from '../core/types.ts';
 import { buildPolicyInput } from '../policy/input.ts';
 import { runConnector } from './executor.ts';
+import type { ExecutionGate } from './gate.ts';
 import type { Recorder, Step } from './recorder.ts';
 
 export interface FastPathDeps {
@@ -28,7 +29,9 @@ export interface FastPathDeps {
   readonly policy: PolicyEngine;
   readonly connectors: ConnectorRegistry;
   readonly bus: EventBus;
-  readonly now?: () => Date;
+  /** The kill switch's gate: a closed gate leaves the command to the ordinary path (HELD). */
+  readonly gate: ExecutionGate;
+  readonly now?: (() => Date) | undefined;
 }
 
 /** What the fast path needs to know about the job. */
@@ -54,7 +57,7 @@ export async function allowFast(
   d: FastPathDeps,
   rec: Recorder,
   job: FastPathJob,
-): Promise<{ status: 'SUCCESS' | 'FAILED'; agentId: string; actionId: string } | undefined> {
+): Promise<{ status: 'SUCCESS' | 'FAILED' | 'HELD'; agentId: string; actionId: string } | undefined> {
   const { command, agentId } = job;
   const t0 = performance.now();
   let decision: PolicyDecision;
@@ -75,6 +78,14 @@ export async function allowFast(
     return undefined;
   }
   d.bus.emit('stage', { stage: 'policy', ms: performance.now() - t0, commandType: command.command_type });
+  // A halt covering this command: the ordinary path records it HELD, to be released later.
+  const subject = {
+    agentId,
+    actionId: command.action_id,
+    commandType: command.command_type,
+    connector: connector.name,
+  };
+  if (!d.gate.check(subject).open) return undefined;
 
   const steps: Step[] = [
     { to: 'EVALUATING', payload: {} },
@@ -117,5 +128,6 @@ export async function allowFast(
     commandType: action.commandType,
     decision,
   });
-  return runConnector(rec, d.bus, action, command, connector);
+  // runConnector asks the gate once more in the step that starts the call.
+  return runConnector(rec, d.bus, action, command, connector, d.gate);
 }

@@ -4,6 +4,8 @@
  *   QUEUED → EVALUATING → ALLOWED | JUDGING | BLOCKED | REJECTED
  *   JUDGING → APPROVED | NEEDS_APPROVAL          (no jury yet: always NEEDS_APPROVAL)
  *   ALLOWED | APPROVED → EXECUTING → SUCCESS | FAILED
+ *   ALLOWED | APPROVED (| EXECUTING, before the call) → HELD   (the kill switch is on)
+ *   HELD + a release → EVALUATING (the current policy decides again)
  *   NEEDS_APPROVAL + a person's grant → APPROVED (executed) | BLOCKED (the policy now blocks)
  *
  * Every transition goes through the ledger first (compare-and-set on the previous status) and
@@ -36,9 +38,10 @@ import { type HistoryStore, LedgerHistory } from '../history/history.ts';
 import { PipelineErrors } from '../errors/pipeline.ts';
 import type { JuryRequest, JuryResult } from '../../judges/jury.ts';
 import { buildPolicyInput } from '../policy/input.ts';
-import { failWithoutCall, runConnector } from './executor.ts';
+import { failWithoutCall, heldPayload, runConnector } from './executor.ts';
 import { expireLapsed } from './expiry.ts';
 import { allowFast } from './fast-path.ts';
+import { type ExecutionGate, OPEN_GATE } from './gate.ts';
 import { Recorder, type Step } from './recorder.ts';
 
 const NO_JURY = 'jury not configured: a person must approve';
@@ -101,6 +104,8 @@ export interface PipelineDeps {
   readonly juryShadow?: boolean | undefined;
   /** Called for invalid jobs after they are recorded (the poller moves them to the dead-letter queue). */
   readonly deadLetter: (job: { queue: string; data: unknown; reason: unknown }) => Promise<void>;
+  /** The kill switch's gate, asked before every connector call. @defaultValue always open */
+  readonly gate?: ExecutionGate | undefined;
   readonly now?: () => Date;
 }
 
@@ -117,8 +122,10 @@ export class Pipeline {
   private readonly d: PipelineDeps;
   private readonly rec: Recorder;
   private readonly historyStore: HistoryStore;
+  private readonly gate: ExecutionGate;
   constructor(deps: PipelineDeps) {
     this.d = deps;
+    this.gate = deps.gate ?? OPEN_GATE;
     this.historyStore = deps.history ?? new LedgerHistory(deps.ledger, deps.historyWindowMs);
     this.rec = new Recorder(deps.ledger, deps.bus, this.historyStore);
   }
@@ -156,7 +163,13 @@ export class Pipeline {
     const fast =
       data.recorded === true
         ? undefined
-        : await allowFast(this.d, this.rec, { queue, agentId, command, payloadHash: hash, history });
+        : await allowFast({ ...this.d, gate: this.gate }, this.rec, {
+            queue,
+            agentId,
+            command,
+            payloadHash: hash,
+            history,
+          });
     if (fast) {
       this.d.bus.emit('stage', {
         stage: 'total',
@@ -207,6 +220,7 @@ export class Pipeline {
     const ids = { agentId: action.agentId, actionId: action.actionId };
     if (action.status === 'NEEDS_APPROVAL') return this.approved(action, command, history);
     if (TERMINAL_STATUSES.has(action.status)) return { status: 'DUPLICATE', ...ids };
+    if (action.status === 'HELD' && this.stillHeld(action)) return { status: 'HELD', ...ids };
     if (action.status === 'EXECUTING') {
       await this.rec.move(
         action,
@@ -233,7 +247,7 @@ export class Pipeline {
       return { status: 'FAILED', ...ids };
     }
     let status: ActionStatus = action.status;
-    if (status === 'QUEUED' || status === 'EVALUATING') {
+    if (status === 'QUEUED' || status === 'EVALUATING' || status === 'HELD') {
       const outcome = await this.evaluate(
         action,
         command,
@@ -241,7 +255,7 @@ export class Pipeline {
       );
       if (outcome === 'RACED') return this.reread(action, command);
       if (typeof outcome === 'object')
-        return runConnector(this.rec, this.d.bus, action, command, outcome.connector);
+        return runConnector(this.rec, this.d.bus, action, command, outcome.connector, this.gate);
       status = outcome;
     }
     if (status === 'JUDGING') {
@@ -285,7 +299,12 @@ export class Pipeline {
       (this.d.now ?? (() => new Date()))(),
     );
     const from: ActionStatus[] = [action.status];
-    const entering: Step[] = action.status === 'QUEUED' ? [{ to: 'EVALUATING', payload: {} }] : [];
+    // A held action enters EVALUATING again: the policy in force now decides, not the one that
+    // allowed it before the halt.
+    const entering: Step[] =
+      action.status === 'QUEUED' || action.status === 'HELD'
+        ? [{ to: 'EVALUATING', payload: action.status === 'HELD' ? { released: true } : {} }]
+        : [];
 
     let decision: PolicyDecision;
     try {
@@ -408,14 +427,40 @@ export class Pipeline {
       await failWithoutCall(this.rec, action, 'ALLOWED', err);
       return 'FAILED';
     }
+    // The gate comes before EXECUTING: a halted action is kept (HELD), never lost or half-run.
+    const verdict = this.gate.check({
+      agentId: action.agentId,
+      actionId: action.actionId,
+      commandType: action.commandType,
+      connector: connector.name,
+    });
     const steps: Step[] = [
       ...entering,
       { to: 'ALLOWED', payload: summary },
-      { to: 'EXECUTING', payload: { connector: connector.name } },
+      verdict.open
+        ? { to: 'EXECUTING', payload: { connector: connector.name } }
+        : { to: 'HELD', payload: heldPayload(verdict, connector.name) },
     ];
     if (!(await this.rec.advance(action, steps, from, decision))) return 'RACED';
     decided();
-    return { connector };
+    return verdict.open ? { connector } : 'HELD';
+  }
+
+  /** Whether the kill switch still holds a HELD action (then a job for it changes nothing). */
+  private stillHeld(action: ActionRecord): boolean {
+    let connector: string;
+    try {
+      connector = this.d.connectors.forType(action.commandType).name;
+    } catch {
+      // No connector: re-evaluating ends it FAILED without a call, which the switch allows.
+      return false;
+    }
+    return !this.gate.check({
+      agentId: action.agentId,
+      actionId: action.actionId,
+      commandType: action.commandType,
+      connector,
+    }).open;
   }
 
   /**
@@ -605,10 +650,17 @@ export class Pipeline {
       await failWithoutCall(this.rec, action, from, e);
       return { status: 'FAILED', ...ids };
     }
+    const verdict = this.gate.check({ ...ids, commandType: action.commandType, connector: connector.name });
+    if (!verdict.open) {
+      if (!(await this.rec.move(action, 'HELD', heldPayload(verdict, connector.name), { from: [from] }))) {
+        return this.reread(action, command);
+      }
+      return { status: 'HELD', ...ids };
+    }
     if (!(await this.rec.move(action, 'EXECUTING', { connector: connector.name }, { from: [from] }))) {
       return this.reread(action, command);
     }
-    return runConnector(this.rec, this.d.bus, action, command, connector);
+    return runConnector(this.rec, this.d.bus, action, command, connector, this.gate);
   }
 
   /** Records an invalid job as REJECTED (when it can be attributed) and dead-letters it. */

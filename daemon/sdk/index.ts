@@ -31,6 +31,7 @@
 export type { ActionListView, ActionSummaryView, ActionView, DecisionView, EventView } from '../api/views.ts';
 export { decideApproval, juryReport, listApprovals, type PendingApproval } from './approvals.ts';
 export { SDK_DEFAULTS, SdkError } from './common.ts';
+export { type ControlOperation, type ControlScope, control, controlStatus } from './control.ts';
 export {
   type Client,
   getAction,

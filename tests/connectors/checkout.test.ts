@@ -9,7 +9,7 @@ import { RefundWebhook } from '../../bridges/payment-webhook/refund.ts';
 import { ShopifyAdminBridge } from '../../bridges/shopify-admin/bridge.ts';
 import { CheckoutConnector } from '../../connectors/checkout.ts';
 import type { CheckoutStore } from '../../connectors/checkout-store.ts';
-import type { ExecutionContext, Ledger } from '../../daemon/core/types.ts';
+import type { ExecutionContext } from '../../daemon/core/types.ts';
 import { createCheckoutStore } from '../../daemon/ledger/checkout-store.ts';
 import { createLedger } from '../../daemon/ledger/create.ts';
 import type { SqlLedger } from '../../daemon/ledger/sql-ledger.ts';

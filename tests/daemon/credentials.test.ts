@@ -17,6 +17,7 @@ import type { Ledger } from '../../daemon/core/types.ts';
 import { createLedger } from '../../daemon/ledger/create.ts';
 import { createLogger } from '../../daemon/logger.ts';
 import { runConnector } from '../../daemon/pipeline/executor.ts';
+import { OPEN_GATE } from '../../daemon/pipeline/gate.ts';
 import { Recorder } from '../../daemon/pipeline/recorder.ts';
 import { type AppsScriptStandIn, startAppsScriptStandIn } from '../support/apps-script-standin.ts';
 
@@ -114,7 +115,7 @@ describe('the Apps Script secret', () => {
         },
       );
       const executing = (await ledger.getAction('agent-c', actionId))!;
-      const out = await runConnector(rec, bus, executing, command, connector);
+      const out = await runConnector(rec, bus, executing, command, connector, OPEN_GATE);
       logger.info({ action, out, health: bridge.health() }, 'ran');
       return out;
     };

@@ -16,6 +16,7 @@ import { openPgliteDriver } from '../../daemon/ledger/pglite.ts';
 import { openPostgresDriver } from '../../daemon/ledger/postgres.ts';
 import { SqlLedger } from '../../daemon/ledger/sql-ledger.ts';
 import { runConnector } from '../../daemon/pipeline/executor.ts';
+import { OPEN_GATE } from '../../daemon/pipeline/gate.ts';
 import { Recorder } from '../../daemon/pipeline/recorder.ts';
 import { apiFixture } from '../support/api-fixture.ts';
 import { freshSchema, requirePostgres } from '../support/pg.ts';
@@ -241,7 +242,7 @@ describe.each(backends)('$name sessions', ({ open }) => {
         { from: ['QUEUED'] },
       );
       const action = (await b.ledger.getAction('agent-a', command.action_id))!;
-      await runConnector(rec, bus, action, command, connector);
+      await runConnector(rec, bus, action, command, connector, OPEN_GATE);
       return (await b.ledger.getAction('agent-a', command.action_id))!;
     };
     const bad = await run('committed');

@@ -23,8 +23,10 @@ import type {
   Ledger,
   NewAction,
   NewGrant,
+  NewSwitchFlip,
   PolicyDecision,
   StoredDecision,
+  SwitchFlip,
 } from '../../daemon/core/types.ts';
 import { TRANSITIONS } from '../../daemon/core/types.ts';
 
@@ -42,6 +44,7 @@ export class MemoryLedger implements Ledger {
   failWith: Error | undefined;
   private readonly rows = new Map<string, Row>();
   private readonly grants = new Map<string, ApprovalGrant>();
+  private readonly flips: SwitchFlip[] = [];
   private seq = 0;
   private order = 0;
   private readonly now: () => Date;
@@ -227,6 +230,16 @@ export class MemoryLedger implements Ledger {
     if (this.grants.has(k)) return false;
     this.grants.set(k, { ...g, usedAt: null, createdAt: this.now().toISOString() });
     return true;
+  }
+
+  async recordSwitchFlip(f: NewSwitchFlip): Promise<void> {
+    this.check();
+    this.flips.push({ ...f, at: this.now().toISOString() });
+  }
+
+  async switchFlips(q: { limit: number }): Promise<SwitchFlip[]> {
+    this.check();
+    return [...this.flips].reverse().slice(0, q.limit);
   }
 
   async juryReviews(since: string): Promise<JuryReviewRow[]> {
