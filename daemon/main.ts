@@ -294,7 +294,11 @@ export async function startDaemon(config: Config, opts: StartOptions = {}): Prom
     },
   };
 
+  // Per-agent request limits counted in Redis, shared by every replica.
+  const rateLimitCounts = new Redis({ ...connection, maxRetriesPerRequest: 1 });
+  rateLimitCounts.on('error', () => {});
   const app = await buildServer({
+    rateLimitRedis: rateLimitCounts,
     intake,
     ledger,
     readiness,
@@ -343,6 +347,7 @@ export async function startDaemon(config: Config, opts: StartOptions = {}): Prom
       await alerts.close();
       readinessRedis.disconnect();
       historyRedis.disconnect();
+      rateLimitCounts.disconnect();
       rateLimitRedis?.disconnect();
       await policy.close();
       await ledger.close();

@@ -20,6 +20,8 @@
  * ```
  */
 import rateLimit from '@fastify/rate-limit';
+import type { Redis } from 'ioredis';
+import { sharedRateLimitStore } from './rate-limit-store.ts';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { SessionStore } from '../../connectors/session-store.ts';
 import type { IntakeService, Ledger, PartnerStore, Readiness } from '../core/types.ts';
@@ -49,6 +51,14 @@ export interface ServerDeps {
   readonly bodyLimit: number;
   /** `POST /v1/commands` per agent per minute. */
   readonly rateLimitPerMinute: number;
+  /**
+   * Where the per-agent request counts live. With Redis every replica counts together (an agent
+   * cannot multiply its limit by the number of replicas); without it each process counts alone.
+   * @defaultValue in-process counts
+   */
+  readonly rateLimitRedis?: Redis;
+  /** Key prefix of those counts in Redis. @defaultValue 'orc-ratelimit:' */
+  readonly rateLimitNamespace?: string;
   /**
    * `GET /v1/actions…` per caller per minute; agents poll while waiting for an outcome.
    * @defaultValue 10 × rateLimitPerMinute
@@ -114,6 +124,10 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
 
   app.register(rateLimit, {
     global: false,
+    // Shared counts; if Redis cannot answer, requests are refused (fail closed), not waved through.
+    ...(deps.rateLimitRedis
+      ? { store: sharedRateLimitStore(deps.rateLimitRedis, deps.rateLimitNamespace ?? 'orc-ratelimit:') }
+      : {}),
     // Per agent (or staff member), not per IP: many agents may share one egress address.
     keyGenerator: (req) => (req.principal ? `${req.principal.role}:${req.principal.subject}` : req.ip),
     errorResponseBuilder: (_req, ctx) =>

@@ -64,6 +64,12 @@ export const ApiErrors = defineErrors('API', {
     doc: 'The agent sent more requests than its per-minute budget. Wait for `Retry-After` seconds; resubmitting the same action_id later is safe.',
     retryable: true,
   },
+  RATE_LIMIT_UNAVAILABLE: {
+    status: 503,
+    message: 'request limits cannot be checked: Redis did not answer',
+    doc: 'The per-agent request counts live in Redis (shared by every replica) and Redis did not answer, so the request was refused rather than let through unchecked. Nothing was done; retry once `/readyz` reports Redis ready.',
+    retryable: true,
+  },
   INTERNAL: {
     status: 500,
     message: 'internal error (request {requestId})',

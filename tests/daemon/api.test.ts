@@ -1,4 +1,5 @@
 import type { LightMyRequestResponse } from 'fastify';
+import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PolicyDecision } from '../../daemon/core/types.ts';
@@ -284,6 +285,55 @@ describe('POST /v1/commands', () => {
     expect(res.body).not.toContain('/srv/internal');
     expect(res.body).not.toContain('TypeError');
     expect(typeof (err.details as { request_id?: unknown }).request_id).toBe('string');
+  });
+
+  it('counts an agent’s requests across replicas when the counts live in Redis', async () => {
+    const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    const nameSpace = `test-ratelimit-${Math.random().toString(36).slice(2)}:`;
+    const shared = { rateLimitPerMinute: 3, rateLimitRedis: redis, rateLimitNamespace: nameSpace };
+    const a = apiFixture(shared);
+    const b = apiFixture(shared);
+    try {
+      const codes: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        const replica = i % 2 === 0 ? a : b;
+        const res = await replica.app.inject({
+          method: 'POST',
+          url: '/v1/commands',
+          headers: replica.auth('agentA'),
+          payload: command(`rr-${i}`),
+        });
+        codes.push(res.statusCode);
+      }
+      // Three across both replicas, not three each.
+      expect(codes).toEqual([202, 202, 202, 429]);
+    } finally {
+      await a.close();
+      await b.close();
+      const keys = await redis.keys(`${nameSpace}*`);
+      if (keys.length > 0) await redis.del(...keys);
+      redis.disconnect();
+    }
+  });
+
+  it('refuses requests when the shared counts cannot be read (fail closed)', async () => {
+    const dead = new Redis({
+      port: 1,
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
+    dead.on('error', () => {});
+    f = apiFixture({ rateLimitPerMinute: 3, rateLimitRedis: dead });
+    const res = await f.app.inject({
+      method: 'POST',
+      url: '/v1/commands',
+      headers: f.auth('agentA'),
+      payload: command('rr-dead'),
+    });
+    expectError(res, 503, 'ORC_ERR_API_RATE_LIMIT_UNAVAILABLE');
+    expect(f.intake.calls).toHaveLength(0);
+    dead.disconnect();
   });
 
   it('rate-limits per agent (429 with Retry-After), not per address', async () => {
