@@ -203,7 +203,9 @@ describe('queue gauge', () => {
     expect(text).toContain(`orchestrator_queue_jobs{queue="${name}",role="commands",state="failed"} 0`);
 
     await queue.add('CHECK_INTEGRATION_STATUS', { n: 4 });
-    expect(await m.render()).toContain(`orchestrator_queue_jobs{queue="${name}",role="commands",state="waiting"} 3`);
+    expect(await m.render()).toContain(
+      `orchestrator_queue_jobs{queue="${name}",role="commands",state="waiting"} 3`,
+    );
   });
 
   it('answers the scrape within the timeout when a queue hangs, leaving that queue out', async () => {
@@ -253,6 +255,8 @@ describe('/metrics on the API', () => {
     ]) {
       expect(res.body, name).toMatch(new RegExp(`^${name}(_bucket|_sum|_count)?[{ ]`, 'm'));
     }
-    expect(res.body).toContain('orchestrator_queue_jobs{queue="agent-commands",role="commands",state="waiting"} 1');
+    expect(res.body).toContain(
+      'orchestrator_queue_jobs{queue="agent-commands",role="commands",state="waiting"} 1',
+    );
   });
 });
