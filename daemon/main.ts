@@ -245,6 +245,15 @@ export async function startDaemon(config: Config, opts: StartOptions = {}): Prom
     onError: (queue, err) => logger.warn({ queue, err: (err as Error)?.message }, 'job error'),
   });
   poller.start();
+  // The dead-letter and alert queues have their own roles on the queue gauge, so alert rules
+  // can watch them whatever they are named.
+  const dlq = poller.deadLetterQueue;
+  metrics.attach(bus, {
+    queues: [
+      { name: dlq.name, role: 'dead_letter', getJobCounts: () => dlq.getJobCounts() },
+      { name: alerts.queueName, role: 'alerts', getJobCounts: () => alerts.getJobCounts() },
+    ],
+  });
   // Lapsed approvals end EXPIRED; every replica sweeps, and each move is a compare-and-set.
   const sweeper = setInterval(() => {
     pipeline

@@ -20,7 +20,7 @@ import type { Ledger } from './core/types.ts';
  */
 export function registerControlMetrics(
   registry: Registry,
-  deps: { replica: SwitchReplica; queues: readonly Queue[]; ledger: Pick<Ledger, 'listActions'> },
+  deps: { replica: SwitchReplica; queues: readonly Queue[]; ledger: Pick<Ledger, 'countActions'> },
 ): void {
   const { replica } = deps;
   new Gauge({
@@ -71,8 +71,8 @@ export function registerControlMetrics(
     help: 'Actions kept HELD by the kill switch, waiting for a release (counted up to 10000)',
     registers: [registry],
     async collect() {
-      const held = await deps.ledger.listActions({ status: 'HELD', limit: 10_000 }).catch(() => undefined);
-      this.set(held ? held.length : Number.NaN);
+      const held = await deps.ledger.countActions({ status: 'HELD', limit: 10_000 }).catch(() => undefined);
+      this.set(held ?? Number.NaN);
     },
   });
 }

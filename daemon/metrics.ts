@@ -18,11 +18,31 @@ import type { EventBus } from './core/events.ts';
 import { ACTION_STATUSES } from './core/types.ts';
 import { createConnectorMetrics } from './metrics-connectors.ts';
 
+/**
+ * What a queue is for: alert rules and dashboards select by role, so they keep working whatever
+ * the queues are named in `ORCHESTRATOR_QUEUES`, `DEAD_LETTER_QUEUE` and `ALERT_QUEUE`.
+ */
+export const QUEUE_ROLES = ['commands', 'dead_letter', 'alerts'] as const;
+export type QueueRole = (typeof QUEUE_ROLES)[number];
+
 /** What the queue gauge needs of a BullMQ `Queue`. */
 export interface QueueLike {
   readonly name: string;
+  /** @defaultValue 'commands' */
+  readonly role?: QueueRole;
   getJobCounts(): Promise<Record<string, number>>;
 }
+
+/**
+ * prom-client default metrics whose names break the Prometheus naming rules (`promtool check
+ * metrics`: a gauge must not end in `_total`). They are removed from the registry; each is the
+ * sum of the labelled gauge of the same name without `_total` (`sum(nodejs_active_handles)`).
+ */
+export const NONCONFORMING_DEFAULT_METRICS = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+] as const;
 
 export interface MetricsOptions {
   /**
@@ -157,7 +177,10 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
   const maxLabelValues = opts.maxLabelValues ?? METRICS_DEFAULTS.maxLabelValues;
   const queueTimeoutMs = opts.queueTimeoutMs ?? METRICS_DEFAULTS.queueTimeoutMs;
   const registry = new Registry();
-  if (opts.defaultMetrics ?? METRICS_DEFAULTS.defaultMetrics) collectDefaultMetrics({ register: registry });
+  if (opts.defaultMetrics ?? METRICS_DEFAULTS.defaultMetrics) {
+    collectDefaultMetrics({ register: registry });
+    for (const name of NONCONFORMING_DEFAULT_METRICS) registry.removeSingleMetric(name);
+  }
   const registers = [registry];
 
   const commandType = new LabelGuard(maxLabelValues, opts.commandTypes ? { allowed: opts.commandTypes } : {});
@@ -274,10 +297,10 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
   // counter (registered after the gauge) waits for the gauge's reading, so a failure shows up in
   // the same scrape that missed the queue.
   let reading: Promise<void> = Promise.resolve();
-  const queueJobs: Gauge<'queue' | 'state'> = new Gauge({
+  const queueJobs: Gauge<'queue' | 'role' | 'state'> = new Gauge({
     name: 'orchestrator_queue_jobs',
-    help: 'Jobs in each BullMQ queue by state, read at scrape time.',
-    labelNames: ['queue', 'state'] as const,
+    help: 'Jobs in each BullMQ queue by role (commands, dead_letter, alerts) and state, read at scrape time.',
+    labelNames: ['queue', 'role', 'state'] as const,
     registers,
     // A scrape must answer even when Redis does not: each queue gets `queueTimeoutMs`, and a
     // queue that misses it is left out of this scrape (absent, not stale) and counted.
@@ -287,7 +310,8 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
         [...queues].map(async (q) => {
           try {
             const counts = await withTimeout(q.getJobCounts(), queueTimeoutMs);
-            for (const [state, n] of Object.entries(counts)) queueJobs.set({ queue: q.name, state }, n);
+            const role = q.role ?? 'commands';
+            for (const [state, n] of Object.entries(counts)) queueJobs.set({ queue: q.name, role, state }, n);
           } catch {
             queueCollectFailures.inc({ queue: q.name });
           }

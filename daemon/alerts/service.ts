@@ -124,6 +124,11 @@ export class AlertService {
     this.redis.on('error', () => {});
   }
 
+  /** Jobs in the delivery queue by state, for the queue gauge (a growing backlog means a sink is down). */
+  getJobCounts(): Promise<Record<string, number>> {
+    return this.queue.getJobCounts();
+  }
+
   /** Resolves once the producer side can reach Redis. */
   async ready(): Promise<void> {
     await this.queue.waitUntilReady();

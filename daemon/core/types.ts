@@ -189,6 +189,8 @@ export interface Ledger {
   /** Most recent action with this action_id across agents (for staff lookups). */
   findAction(actionId: string): Promise<ActionRecord | undefined>;
   listActions(q: { status?: ActionStatus; agentId?: string; limit: number }): Promise<ActionRecord[]>;
+  /** How many actions have `status`, counted up to `limit` (for gauges: cheap at any backlog). */
+  countActions(q: { status: ActionStatus; limit: number }): Promise<number>;
   /**
    * Moves an action to `to` and appends an action_events row, atomically. When `from` is given
    * the update only applies if the current status is one of them (compare-and-set); returns

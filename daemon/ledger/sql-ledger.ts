@@ -317,6 +317,11 @@ export class SqlLedger implements Ledger, PartnerStore {
     return row && toActionRecord(row);
   }
 
+  async countActions(q: { status: ActionStatus; limit: number }): Promise<number> {
+    const [row] = await this.#db.query<{ n: number }>(SQL.countActions, [q.status, q.limit]);
+    return row?.n ?? 0;
+  }
+
   async listActions(q: { status?: ActionStatus; agentId?: string; limit: number }): Promise<ActionRecord[]> {
     const rows = await this.#db.query<ActionRow>(SQL.listActions, [
       q.status ?? null,

@@ -49,6 +49,9 @@ export const SQL = {
    * $1 status or null, $2 agent or null, $3 limit. The driver sends unnamed statements, which the
    * server plans with the bound values, so the `is null` branches fold away and the indexes apply.
    */
+  /** $1 status, $2 cap: counts through the status index and stops at the cap. */
+  countActions: `select count(*)::int as n from (select 1 from actions where status = $1 limit $2) capped`,
+
   listActions: `select ${ACTION_COLUMNS} from actions
     where ($1::text is null or status = $1::text) and ($2::text is null or agent_id = $2::text)
     order by created_at desc, created_seq desc

@@ -42,6 +42,11 @@ export class Poller {
     });
   }
 
+  /** The dead-letter queue, for the queue gauge (jobs there wait for a person, never for a worker). */
+  get deadLetterQueue(): Queue {
+    return this.dlq;
+  }
+
   /** Starts one worker per queue. */
   start(): void {
     for (const name of this.opts.queues) {

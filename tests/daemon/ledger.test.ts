@@ -619,6 +619,21 @@ describe.each(backends)('$name ledger', ({ name, open }) => {
       ).toEqual({ service: { attempts_1h: 4, denials_1h: 3 }, agent: { attempts_1h: 3, denials_1h: 2 } });
     });
 
+    it('countActions counts one status up to the cap', async () => {
+      const status = 'HELD' as const;
+      const before = await s.ledger.countActions({ status, limit: 1_000 });
+      for (let i = 0; i < 3; i++) {
+        const a = action();
+        await s.ledger.createAdvanced(a, [
+          { to: 'EVALUATING', payload: {} },
+          { to: 'ALLOWED', payload: {} },
+          { to: status, payload: {} },
+        ]);
+      }
+      expect(await s.ledger.countActions({ status, limit: 1_000 })).toBe(before + 3);
+      expect(await s.ledger.countActions({ status, limit: 2 })).toBe(2);
+    });
+
     it('listActions is newest first, filters by status and agent, and honours the limit', async () => {
       const ids: string[] = [];
       for (const agentId of ['a1', 'a2', 'a1', 'a2']) {

@@ -167,12 +167,12 @@ describe('createMetrics', () => {
     let text = await m.render();
     expect(text).toContain('orchestrator_policy_revision_info{engine="rego",revision="early"} 1');
     expect(text).toContain('orchestrator_policy_reload_failures_total 1');
-    expect(text).toContain('orchestrator_queue_jobs{queue="later",state="waiting"} 2');
+    expect(text).toContain('orchestrator_queue_jobs{queue="later",role="commands",state="waiting"} 2');
     removeQueue();
     bus.emit('policy.reload_failed', { engine: 'rego', error: 'x', keptRevision: 'early' });
     text = await m.render();
     expect(text).toContain('orchestrator_policy_reload_failures_total 2');
-    expect(text).not.toContain('queue="later",state');
+    expect(text).not.toContain('queue="later",role');
   });
 
   it('has its own registry with process metrics by default', async () => {
@@ -198,12 +198,14 @@ describe('queue gauge', () => {
     const m = createMetrics({ defaultMetrics: false });
     m.attach(new EventBus(), { queues: [queue] });
     const text = await m.render();
-    expect(text).toContain(`orchestrator_queue_jobs{queue="${name}",state="waiting"} 2`);
-    expect(text).toContain(`orchestrator_queue_jobs{queue="${name}",state="delayed"} 1`);
-    expect(text).toContain(`orchestrator_queue_jobs{queue="${name}",state="failed"} 0`);
+    expect(text).toContain(`orchestrator_queue_jobs{queue="${name}",role="commands",state="waiting"} 2`);
+    expect(text).toContain(`orchestrator_queue_jobs{queue="${name}",role="commands",state="delayed"} 1`);
+    expect(text).toContain(`orchestrator_queue_jobs{queue="${name}",role="commands",state="failed"} 0`);
 
     await queue.add('CHECK_INTEGRATION_STATUS', { n: 4 });
-    expect(await m.render()).toContain(`orchestrator_queue_jobs{queue="${name}",state="waiting"} 3`);
+    expect(await m.render()).toContain(
+      `orchestrator_queue_jobs{queue="${name}",role="commands",state="waiting"} 3`,
+    );
   });
 
   it('answers the scrape within the timeout when a queue hangs, leaving that queue out', async () => {
@@ -218,8 +220,8 @@ describe('queue gauge', () => {
     const t0 = Date.now();
     const text = await m.render();
     expect(Date.now() - t0).toBeLessThan(1_000);
-    expect(text).toContain('orchestrator_queue_jobs{queue="ok",state="waiting"} 4');
-    expect(text).not.toContain('queue="hung",state');
+    expect(text).toContain('orchestrator_queue_jobs{queue="ok",role="commands",state="waiting"} 4');
+    expect(text).not.toContain('queue="hung",role');
     expect(text).toContain('orchestrator_queue_collect_failures_total{queue="hung"} 1');
     expect(text).toContain('orchestrator_queue_collect_failures_total{queue="broken"} 1');
   });
@@ -253,6 +255,8 @@ describe('/metrics on the API', () => {
     ]) {
       expect(res.body, name).toMatch(new RegExp(`^${name}(_bucket|_sum|_count)?[{ ]`, 'm'));
     }
-    expect(res.body).toContain('orchestrator_queue_jobs{queue="agent-commands",state="waiting"} 1');
+    expect(res.body).toContain(
+      'orchestrator_queue_jobs{queue="agent-commands",role="commands",state="waiting"} 1',
+    );
   });
 });

@@ -107,6 +107,13 @@ export class MemoryLedger implements Ledger {
     return this.rows.get(this.key(a.agentId, a.actionId))?.record;
   }
 
+  async countActions(q: { status: ActionStatus; limit: number }): Promise<number> {
+    this.check();
+    let n = 0;
+    for (const row of this.rows.values()) if (row.record.status === q.status && n < q.limit) n++;
+    return n;
+  }
+
   async getAction(agentId: string, actionId: string): Promise<ActionRecord | undefined> {
     this.check();
     return this.rows.get(this.key(agentId, actionId))?.record;
