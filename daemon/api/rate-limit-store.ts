@@ -38,7 +38,10 @@ class FailClosedStore implements FastifyRateLimitStore {
     this.#inner.incr(key, (err, res) => (err ? cb(unavailable(err)) : cb(null, res)), timeWindow, max);
   }
   read(key: string, cb: Callback, timeWindow: number, max: number): void {
-    if (!this.#inner.read) return cb(null, { current: 0, ttl: 0 });
+    if (!this.#inner.read) {
+      cb(null, { current: 0, ttl: 0 });
+      return;
+    }
     this.#inner.read(key, (err, res) => (err ? cb(unavailable(err)) : cb(null, res)), timeWindow, max);
   }
   child(routeOptions: Parameters<FastifyRateLimitStore['child']>[0]): FastifyRateLimitStore {
