@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProgram } from '../../daemon/cli/program.ts';
 import { type KillSwitch, createKillSwitch } from '../../daemon/control/create.ts';
@@ -45,6 +46,7 @@ describe('runbooks', () => {
   let ks: KillSwitch;
   let f: ApiFixture;
   let world: RunbookWorld;
+  const prefix = randomName('rb');
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'runbooks-'));
@@ -53,7 +55,7 @@ describe('runbooks', () => {
     queue = new Queue(randomName('rbq'), { connection: redisOptions(REDIS_URL) });
     ks = await createKillSwitch(
       {
-        killSwitchPrefix: randomName('rb'),
+        killSwitchPrefix: prefix,
         killSwitchRefreshMs: 100,
         killSwitchStaleMs: 400,
         killSwitchAckTimeoutMs: 600,
@@ -101,6 +103,11 @@ describe('runbooks', () => {
     await ks?.stop();
     await queue?.obliterate({ force: true }).catch(() => {});
     await queue?.close();
+    // The switch state outlives the kill switch by design (it survives restarts): remove ours.
+    const redis = new Redis(REDIS_URL);
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+    await redis.quit();
     await ledger?.close();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
