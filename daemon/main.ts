@@ -336,6 +336,7 @@ export async function startDaemon(config: Config, opts: StartOptions = {}): Prom
     },
     sessions: ledger.sessions,
     control: killSwitch.control,
+    alerts,
     logger,
   });
   const address = await app.listen({ port: config.port, host: config.host });

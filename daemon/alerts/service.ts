@@ -129,6 +129,26 @@ export class AlertService {
     return this.queue.getJobCounts();
   }
 
+  /**
+   * Puts deliveries that used up their attempts (a sink down for longer than the backoff
+   * covers, or one that refused them) back in line, oldest first; they are sent again with
+   * fresh attempts. Returns how many were retried.
+   *
+   * @example
+   * ```ts
+   * await alerts.retryFailed(); // → 12, after Slack came back from a long outage
+   * ```
+   */
+  async retryFailed(limit = 1_000): Promise<number> {
+    const failed = await this.queue.getFailed(0, Math.max(0, limit - 1));
+    let retried = 0;
+    for (const job of failed.reverse()) {
+      await job.retry('failed');
+      retried++;
+    }
+    return retried;
+  }
+
   /** Resolves once the producer side can reach Redis. */
   async ready(): Promise<void> {
     await this.queue.waitUntilReady();

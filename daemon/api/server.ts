@@ -35,6 +35,7 @@ import { actionRoutes } from './routes-actions.ts';
 import { type ApprovalRoutesOptions, approvalRoutes } from './routes-approvals.ts';
 import { commandRoutes } from './routes-commands.ts';
 import { eventRoutes } from './routes-events.ts';
+import { type AlertRoutesOptions, alertRoutes } from './routes-alerts.ts';
 import { type ControlRoutesOptions, controlRoutes } from './routes-control.ts';
 import { operationRoutes } from './routes-operations.ts';
 import { partnerRoutes } from './routes-partners.ts';
@@ -82,6 +83,8 @@ export interface ServerDeps {
   readonly sessions?: SessionStore;
   /** The kill switch and the poller (`/v1/control/*`); without it those routes are not served. */
   readonly control?: ControlRoutesOptions['control'];
+  /** Alert delivery (`/v1/alerts/*`); without it those routes are not served. */
+  readonly alerts?: AlertRoutesOptions['alerts'];
   /** A pino logger; without one the server logs nothing. */
   readonly logger?: FastifyBaseLogger;
 }
@@ -152,6 +155,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   if (deps.approvals) app.register(approvalRoutes, { ledger: deps.ledger, ...deps.approvals });
   if (deps.sessions) app.register(sessionRoutes, { sessions: deps.sessions });
   if (deps.control) app.register(controlRoutes, { control: deps.control });
+  if (deps.alerts) app.register(alertRoutes, { alerts: deps.alerts });
   app.register(operationRoutes, {
     readiness: deps.readiness,
     metrics: deps.metrics,

@@ -21,6 +21,7 @@ import {
   getAction,
   juryReport,
   listApprovals,
+  retryFailedAlerts,
   submitCommand,
 } from '../sdk/index.ts';
 import { formatFlip, formatStatus } from './control-format.ts';
@@ -191,6 +192,16 @@ export function buildProgram(): Command {
       if (!Number.isInteger(days) || days < 1 || days > 365)
         fail('--days must be a whole number from 1 to 365');
       process.stdout.write(`${JSON.stringify(await juryReport(client(), days), null, 2)}\n`);
+    });
+
+  program
+    .command('alerts')
+    .description('alert delivery')
+    .command('retry-failed')
+    .description('send again the deliveries that used up their attempts (after a long sink outage)')
+    .action(async () => {
+      const { retried } = await retryFailedAlerts(client());
+      process.stdout.write(`retried ${retried} alert deliveries\n`);
     });
 
   const policy = program.command('policy').description('work with the Rego policy');

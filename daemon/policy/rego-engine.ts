@@ -13,7 +13,7 @@
  * ```
  */
 import { createHash } from 'node:crypto';
-import { type FSWatcher, readFileSync, watch } from 'node:fs';
+import { type FSWatcher, readdirSync, readFileSync, statSync, watch } from 'node:fs';
 import { relative, resolve, sep } from 'node:path';
 import { loadPolicyFiles, PolicyLoadError, type PolicyFiles, runTests } from '../../rego/cli/policy-test.ts';
 import { compile, type Policy, RegoError, toJSON } from '../../rego/index.ts';
@@ -36,6 +36,12 @@ export interface RegoEngineOptions {
   readonly watch?: boolean;
   /** Quiet time after the last file event before reloading, in milliseconds. @defaultValue 200 */
   readonly debounceMs?: number;
+  /**
+   * How often the files' sizes, times and inodes are compared with the last load, besides file
+   * events (recursive watches on Linux can stop reporting a file once an editor replaced it by
+   * rename). @defaultValue 2000
+   */
+  readonly pollMs?: number;
   /** Per-test budget while checking a policy. @defaultValue the policy-test CLI's (50M steps, 10 s) */
   readonly testLimits?: { readonly maxSteps: number; readonly timeoutMs: number };
   /** Receives `policy.loaded`, `policy.reload_failed` and `alert` events. */
@@ -51,6 +57,7 @@ export const REGO_ENGINE_DEFAULTS = {
   timeoutMs: 50, // per decision; the shipped policy takes ~15 µs
   watch: false,
   debounceMs: 200, // editors write a file in several events; reload once they settle
+  pollMs: 2_000, // between stat comparisons of the policy files (the watch's safety net)
 } as const;
 
 /** Outcome of {@link RegoPolicyEngine.reload}. */
@@ -203,6 +210,8 @@ export class RegoPolicyEngine implements PolicyEngine {
   private readonly print: ((message: string) => void) | undefined;
   private watcher: FSWatcher | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private poller: NodeJS.Timeout | undefined;
+  private signature = '';
   private lastAlerted: string | undefined;
   private closed = false;
 
@@ -332,6 +341,8 @@ export class RegoPolicyEngine implements PolicyEngine {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    if (this.poller) clearInterval(this.poller);
+    this.poller = undefined;
     this.watcher?.close();
     this.watcher = undefined;
   }
@@ -358,19 +369,55 @@ export class RegoPolicyEngine implements PolicyEngine {
 
   private startWatching(): void {
     const debounceMs = this.opts.debounceMs ?? REGO_ENGINE_DEFAULTS.debounceMs;
-    // Not persistent: the daemon's server keeps the process alive, a forgotten engine should not.
-    this.watcher = watch(this.dir, { recursive: true, persistent: false }, () => {
+    const schedule = (): void => {
       if (this.closed) return;
       if (this.timer) clearTimeout(this.timer);
       this.timer = setTimeout(() => {
         this.timer = undefined;
-        if (!this.closed) void this.reload();
+        if (this.closed) return;
+        this.signature = dirSignature(this.dir);
+        void this.reload();
       }, debounceMs);
       this.timer.unref();
-    });
+    };
+    this.signature = dirSignature(this.dir);
+    // Not persistent: the daemon's server keeps the process alive, a forgotten engine should not.
+    this.watcher = watch(this.dir, { recursive: true, persistent: false }, schedule);
+    // The safety net: a change the watch did not report is seen within one poll.
+    this.poller = setInterval(() => {
+      const now = dirSignature(this.dir);
+      if (now === this.signature) return;
+      // Noted at once, so a poll faster than the debounce schedules one reload, not an endless delay.
+      this.signature = now;
+      schedule();
+    }, this.opts.pollMs ?? REGO_ENGINE_DEFAULTS.pollMs);
+    this.poller.unref();
     this.watcher.on('error', (err) => {
       // E.g. the directory was removed: keep deciding with what is loaded, and say so.
       this.refused(`watching ${this.dir} failed: ${err.message}; later changes will not be loaded`);
     });
   }
+}
+
+/**
+ * Size, modification time and inode of every file under `dir`: what changes when a file is
+ * edited in place or replaced by rename. Unreadable entries count as a change of their own.
+ */
+function dirSignature(dir: string): string {
+  const parts: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort();
+  } catch {
+    return 'unreadable';
+  }
+  for (const name of names) {
+    try {
+      const st = statSync(resolve(dir, name));
+      if (st.isFile()) parts.push(`${name}:${st.size}:${st.mtimeMs}:${st.ino}`);
+    } catch {
+      parts.push(`${name}:gone`);
+    }
+  }
+  return parts.join('\n');
 }

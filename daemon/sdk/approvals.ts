@@ -104,3 +104,18 @@ export async function juryReport(
     opts,
   )) as Record<string, unknown>;
 }
+
+/**
+ * Sends again the alert deliveries that used up their attempts (oncall or admin token).
+ *
+ * @example
+ * ```ts
+ * const { retried } = await retryFailedAlerts({ baseUrl, token: oncallToken });
+ * ```
+ */
+export async function retryFailedAlerts(
+  client: Client,
+  opts: RequestOptions = {},
+): Promise<{ retried: number }> {
+  return (await call(client, 'POST', 'v1/alerts/retry-failed', {}, opts)) as { retried: number };
+}

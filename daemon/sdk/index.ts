@@ -29,7 +29,13 @@
  * ```
  */
 export type { ActionListView, ActionSummaryView, ActionView, DecisionView, EventView } from '../api/views.ts';
-export { decideApproval, juryReport, listApprovals, type PendingApproval } from './approvals.ts';
+export {
+  decideApproval,
+  juryReport,
+  listApprovals,
+  type PendingApproval,
+  retryFailedAlerts,
+} from './approvals.ts';
 export { SDK_DEFAULTS, SdkError } from './common.ts';
 export { type ControlOperation, type ControlScope, control, controlStatus } from './control.ts';
 export {

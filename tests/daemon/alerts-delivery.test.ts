@@ -317,6 +317,12 @@ describe('alert delivery', () => {
     expect(logs()).toContain('alert rejected by sink; not retried');
     // The other sinks were delivered.
     expect(countFor(pd, agent)).toBe(1);
+
+    // On-call fixes the sink and sends the given-up delivery again (`orchestrator alerts retry-failed`).
+    expect(await service.retryFailed()).toBe(1);
+    await until('the retried delivery to arrive', async () => slack.requests.length - before === 2);
+    expect(slack.requests.at(-1)?.status).toBe(200);
+    expect(await service.retryFailed()).toBe(0);
   });
 
   it('out of attempts: the job fails after exactly `attempts` tries', async () => {

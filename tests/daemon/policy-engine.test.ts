@@ -4,7 +4,7 @@
  * hot-reload, where the last good policy keeps deciding), and every engine error surfaces as an
  * `ORC_ERR_POLICY_*` error so the pipeline can block (fail closed).
  */
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -399,6 +399,29 @@ describe('hot reload', () => {
     const after = engine.decide(input('REFRESH_TOKEN', { service: 'gmail' }, { history: stormAt5 }));
     expect(after).toMatchObject({ action: 'judge', revision: engine.revision });
     expect(rec.loaded.every((e) => e.engine === 'rego')).toBe(true);
+  });
+
+  it('takes an in-place edit of a file an editor earlier replaced by rename', async () => {
+    const dir = shippedCopy();
+    const rec = recorder();
+    const engine = await load({ dir, watch: true, bus: rec.bus, pollMs: 100 });
+    const first = engine.revision;
+    // `sed -i` style: write a temporary file and rename it over the original (same content).
+    const data = join(dir, 'data.json');
+    const text = readFileSync(data, 'utf8');
+    writeFileSync(`${data}.tmp`, text);
+    renameSync(`${data}.tmp`, data);
+    await new Promise((r) => setTimeout(r, 400));
+    // Then an in-place write (`cp` onto it), which recursive watches can miss after the rename.
+    writeFileSync(data, text.replace('"service_attempts_1h": 5', '"service_attempts_1h": 50'));
+    await waitFor(
+      'the in-place edit to be noticed',
+      () => rec.failed.length > 0 || engine.revision !== first,
+    );
+    // The shipped tests pin the threshold at 5, so the edit is refused — what matters is that it
+    // was seen and judged, not silently ignored.
+    expect(rec.failed.at(-1)?.keptRevision).toBe(first);
+    await engine.close();
   });
 
   it('reload() reports each outcome and alerts once per distinct problem', async () => {

@@ -80,6 +80,7 @@ describe('runbooks', () => {
       sessions: ledger.sessions,
       approvals: { policyRevision: () => undefined, requeue: async () => {} },
       control: ks.control,
+      alerts: { retryFailed: async () => 0 },
     });
     const routes: { method: string; url: string }[] = [];
     f.app.addHook('onRoute', (r) => {
