@@ -13,6 +13,7 @@ import { failCheckoutLeg } from './checkout-leg.ts';
 import type { SessionStore } from './session-store.ts';
 import { ConnectorError, ConnectorNotConfiguredError, RetryableConnectorError } from '../bridges/errors.ts';
 import type { RefundRequest } from '../bridges/payment-webhook/refund.ts';
+import type { ConnectorHealth } from '../bridges/resilience/index.ts';
 import type { ShopifyBridgeHealth, ShopifyRequest, ShopifyResult } from '../bridges/shopify-admin/bridge.ts';
 import { userErrorsOf } from '../bridges/shopify-admin/protocol.ts';
 import type { Connector, ExecutionContext } from '../daemon/core/types.ts';
@@ -40,13 +41,18 @@ export const CHECKOUT_COMMAND_TYPES = ['CHECKOUT_PRECHECK', 'CHECKOUT_COMPLETE']
 
 /** What the connector needs of the Shopify bridge (the ShopifyAdminBridge). */
 export interface CheckoutShopify {
+  /** Connector name in health and metrics (`shopify-admin`). */
+  readonly name?: string;
   request(req: ShopifyRequest, signal?: AbortSignal): Promise<ShopifyResult>;
   health(): ShopifyBridgeHealth;
 }
 
 /** What the connector needs of the refund webhook (the RefundWebhook). */
 export interface RefundRequester {
+  /** Connector name in health and metrics (`payment-webhook`). */
+  readonly name?: string;
   request(refund: RefundRequest, signal?: AbortSignal): Promise<unknown>;
+  health?(): ConnectorHealth;
 }
 
 export interface CheckoutConnectorOptions {
@@ -122,6 +128,23 @@ export class CheckoutConnector implements Connector {
   /** The Shopify bridge's breaker state, last error and cost budget. */
   health(): ShopifyBridgeHealth {
     return this.#shopify.health();
+  }
+
+  /**
+   * Health of each bridge by connector name (`shopify-admin`, `payment-webhook`), for `/readyz`.
+   *
+   * @example
+   * ```ts
+   * checkout.bridgeHealth(); // → { 'shopify-admin': { state: 'closed', … }, 'payment-webhook': { state: 'open', … } }
+   * ```
+   */
+  bridgeHealth(): Record<string, ConnectorHealth> {
+    const out: Record<string, ConnectorHealth> = {
+      [this.#shopify.name ?? 'shopify-admin']: this.#shopify.health(),
+    };
+    const refunds = this.#refunds;
+    if (refunds?.health) out[refunds.name ?? 'payment-webhook'] = refunds.health();
+    return out;
   }
 
   async #precheck(params: Record<string, unknown>, ctx: ExecutionContext): Promise<Record<string, unknown>> {

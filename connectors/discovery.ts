@@ -8,6 +8,7 @@
  * when every partner failed; otherwise the result lists each partner's status.
  */
 import { ConnectorError, ConnectorNotConfiguredError, RetryableConnectorError } from '../bridges/errors.ts';
+import type { ConnectorHealth } from '../bridges/resilience/index.ts';
 import type { CatalogSearch, CatalogSearchResult } from '../bridges/shopify-mcp/bridge.ts';
 import type {
   Connector,
@@ -23,6 +24,8 @@ export const DISCOVERY_COMMAND_TYPES = ['DISCOVER_PRODUCTS'] as const;
 /** What the connector needs of the bridge (the ShopifyMcpBridge, or a fake in unit tests). */
 export interface CatalogSearcher {
   searchCatalog(search: CatalogSearch, signal?: AbortSignal): Promise<CatalogSearchResult>;
+  /** Per-partner resilience health, keyed by connector name (`shopify-mcp:<slug>`). */
+  health?(): Record<string, ConnectorHealth>;
 }
 
 export interface DiscoveryConnectorOptions {
@@ -70,6 +73,18 @@ export class DiscoveryConnector implements Connector {
     this.#bridge = options.bridge;
     this.#partners = options.partners;
     this.#defaultLimit = options.defaultLimit ?? DISCOVERY_DEFAULTS.defaultLimit;
+  }
+
+  /**
+   * Each partner's breaker state, last error and counters (`shopify-mcp:<slug>`), for `/readyz`.
+   *
+   * @example
+   * ```ts
+   * discovery.bridgeHealth(); // → { 'shopify-mcp:alpine': { state: 'closed', counters: { … } } }
+   * ```
+   */
+  bridgeHealth(): Record<string, ConnectorHealth> {
+    return this.#bridge.health?.() ?? {};
   }
 
   async execute(
@@ -136,7 +151,8 @@ export class DiscoveryConnector implements Connector {
     let outcome: PartnerOutcome;
     try {
       const { products: raw } = await this.#bridge.searchCatalog(
-        { endpoint: partner.mcpEndpoint, query, limit },
+        // The slug names the partner's own breaker and rate limit (`shopify-mcp:<slug>`).
+        { endpoint: partner.mcpEndpoint, partner: partner.slug, query, limit },
         ctx.signal,
       );
       const mapped = raw.slice(0, limit).flatMap((r) => toPublicProduct(r, partner) ?? []);

@@ -8,6 +8,7 @@ import {
   type BridgeHealth,
 } from '../bridges/apps-script/bridge.ts';
 import { ConnectorNotConfiguredError } from '../bridges/errors.ts';
+import type { ConnectorHealth } from '../bridges/resilience/index.ts';
 import { RefundWebhook, type RefundWebhookOptions } from '../bridges/payment-webhook/refund.ts';
 import { ShopifyAdminBridge, type ShopifyAdminBridgeOptions } from '../bridges/shopify-admin/bridge.ts';
 import type { Connector } from '../daemon/core/types.ts';
@@ -21,6 +22,11 @@ import { INTEGRATION_COMMAND_TYPES, IntegrationsConnector } from './integrations
 /** A connector that can report the health of its bridge. */
 interface WithHealth {
   health(): BridgeHealth;
+}
+
+/** A connector whose bridges report health under their own connector names. */
+interface WithBridgeHealth {
+  bridgeHealth(): Record<string, ConnectorHealth>;
 }
 
 /** Checkout's wiring: the shop, and (for CHECKOUT_COMPLETE) the ledger store and refund webhook. */
@@ -98,11 +104,13 @@ export class ConnectorRegistry {
   }
 
   /**
-   * Breaker state and last error of each connector that reports one, keyed by connector name.
+   * Breaker state and last error of each connector that reports one, keyed by connector name,
+   * plus each bridge's own entry under its resilience connector name (`shopify-admin`,
+   * `payment-webhook`, `shopify-mcp:<slug>`).
    *
    * @example
    * ```ts
-   * registry.health(); // → { integrations: { state: 'closed' } }
+   * registry.health(); // → { integrations: { state: 'closed' }, checkout: {…}, 'shopify-admin': {…} }
    * ```
    */
   health(): Record<string, BridgeHealth> {
@@ -110,6 +118,8 @@ export class ConnectorRegistry {
     for (const c of this.connectors()) {
       const h = (c as Partial<WithHealth>).health;
       if (typeof h === 'function') out[c.name] = h.call(c);
+      const b = (c as Partial<WithBridgeHealth>).bridgeHealth;
+      if (typeof b === 'function') Object.assign(out, b.call(c));
     }
     return out;
   }

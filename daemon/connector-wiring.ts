@@ -5,8 +5,12 @@
  */
 import type { AppsScriptBridgeOptions } from '../bridges/apps-script/bridge.ts';
 import { type CredentialsProvider, EnvCredentialsProvider } from '../bridges/credentials.ts';
+import type { RefundWebhookOptions } from '../bridges/payment-webhook/refund.ts';
 import type { ResilienceOptions } from '../bridges/resilience/index.ts';
+import type { ShopifyAdminBridgeOptions } from '../bridges/shopify-admin/bridge.ts';
+import type { ShopifyMcpBridgeOptions } from '../bridges/shopify-mcp/bridge.ts';
 import type { Redis } from 'ioredis';
+import type { ConnectorResilienceConfig } from './config/connector-resilience.ts';
 import type { Config } from './config/index.ts';
 import type { EventBus } from './core/events.ts';
 
@@ -30,9 +34,17 @@ export function credentialsFor(config: Pick<Config, 'appsScriptSecret'>): Creden
   );
 }
 
+/** What wiring a bridge needs: the shared Redis (created on first use) and the bus. */
+export interface WiringDeps {
+  readonly redis: () => Redis;
+  readonly bus: EventBus;
+}
+
 /**
  * One connector's resilience options from `CONNECTOR_RESILIENCE`, with the rate limit's Redis
- * and the event listener filled in.
+ * and the event listener filled in. A partner of a fan-out connector (`shopify-mcp:alpine`)
+ * takes its connector's settings (`shopify-mcp`) with its own entry overriding them field by
+ * field; its rate limit is still its own bucket (`orc:ratelimit:shopify-mcp:alpine`).
  *
  * @example
  * ```ts
@@ -42,9 +54,9 @@ export function credentialsFor(config: Pick<Config, 'appsScriptSecret'>): Creden
 export function resilienceFor(
   connector: string,
   config: Pick<Config, 'connectorResilience'>,
-  deps: { readonly redis: () => Redis; readonly bus: EventBus },
+  deps: WiringDeps,
 ): ResilienceOptions {
-  const c = config.connectorResilience[connector] ?? {};
+  const c = settingsOf(connector, config.connectorResilience);
   return {
     ...(c.timeoutMs === undefined ? {} : { timeoutMs: c.timeoutMs }),
     ...(c.retry ? { retry: c.retry } : {}),
@@ -52,6 +64,118 @@ export function resilienceFor(
     ...(c.bulkhead ? { bulkhead: c.bulkhead } : {}),
     ...(c.rateLimit ? { rateLimit: { ...c.rateLimit, redis: deps.redis() } } : {}),
     onEvent: (e) => deps.bus.emit('connector.resilience', e),
+  };
+}
+
+/** `connector`'s own settings, over its parent's when it is `<parent>:<member>`. */
+function settingsOf(
+  connector: string,
+  all: Readonly<Record<string, ConnectorResilienceConfig>>,
+): ConnectorResilienceConfig {
+  const own = all[connector] ?? {};
+  const colon = connector.indexOf(':');
+  if (colon < 0) return own;
+  const base = all[connector.slice(0, colon)] ?? {};
+  const rateLimit = base.rateLimit || own.rateLimit ? { ...base.rateLimit, ...own.rateLimit } : undefined;
+  return {
+    ...base,
+    ...own,
+    ...(base.retry || own.retry ? { retry: { ...base.retry, ...own.retry } } : {}),
+    ...(base.breaker || own.breaker ? { breaker: { ...base.breaker, ...own.breaker } } : {}),
+    ...(base.bulkhead || own.bulkhead ? { bulkhead: { ...base.bulkhead, ...own.bulkhead } } : {}),
+    // `limit` is required in each entry that has a rateLimit, so the merge always has one.
+    ...(rateLimit ? { rateLimit: rateLimit as NonNullable<ConnectorResilienceConfig['rateLimit']> } : {}),
+  };
+}
+
+/**
+ * The Shopify Admin bridge's options (checkout), or undefined when the shop is not configured.
+ * `SHOPIFY_TIMEOUT_MS` stays the per-attempt timeout unless `CONNECTOR_RESILIENCE` names one.
+ *
+ * @example
+ * ```ts
+ * const shopify = shopifyAdminOptions(config, { redis, bus });
+ * ```
+ */
+export function shopifyAdminOptions(
+  config: Pick<
+    Config,
+    | 'shopifyShopDomain'
+    | 'shopifyAdminToken'
+    | 'shopifyApiVersion'
+    | 'shopifyTimeoutMs'
+    | 'connectorResilience'
+  >,
+  deps: WiringDeps,
+): ShopifyAdminBridgeOptions | undefined {
+  if (!config.shopifyShopDomain || !config.shopifyAdminToken) return undefined;
+  const r = resilienceFor('shopify-admin', config, deps);
+  return {
+    shopDomain: config.shopifyShopDomain,
+    accessToken: config.shopifyAdminToken,
+    apiVersion: config.shopifyApiVersion,
+    timeoutMs: r.timeoutMs ?? config.shopifyTimeoutMs,
+    ...(r.retry ? { retry: r.retry } : {}),
+    ...(r.breaker ? { breaker: r.breaker } : {}),
+    ...(r.bulkhead ? { bulkhead: r.bulkhead } : {}),
+    ...(r.rateLimit ? { rateLimit: r.rateLimit } : {}),
+    ...(r.onEvent ? { onEvent: r.onEvent } : {}),
+  };
+}
+
+/**
+ * The refund webhook's options (connector `payment-webhook`), or undefined when it is not
+ * configured.
+ *
+ * @example
+ * ```ts
+ * const refunds = refundWebhookOptions(config, { redis, bus });
+ * ```
+ */
+export function refundWebhookOptions(
+  config: Pick<
+    Config,
+    | 'paymentRefundWebhookUrl'
+    | 'paymentRefundWebhookSecret'
+    | 'paymentRefundWebhookHonoursIdempotencyKey'
+    | 'connectorResilience'
+  >,
+  deps: WiringDeps,
+): RefundWebhookOptions | undefined {
+  if (!config.paymentRefundWebhookUrl || !config.paymentRefundWebhookSecret) return undefined;
+  const r = resilienceFor('payment-webhook', config, deps);
+  return {
+    url: config.paymentRefundWebhookUrl,
+    secret: config.paymentRefundWebhookSecret,
+    honoursIdempotencyKey: config.paymentRefundWebhookHonoursIdempotencyKey,
+    ...(r.timeoutMs === undefined ? {} : { timeoutMs: r.timeoutMs }),
+    ...(r.retry?.attempts === undefined ? {} : { attempts: r.retry.attempts }),
+    ...(r.retry?.baseMs === undefined ? {} : { baseMs: r.retry.baseMs }),
+    ...(r.retry?.maxDelayMs === undefined ? {} : { maxDelayMs: r.retry.maxDelayMs }),
+    ...(r.breaker ? { breaker: r.breaker } : {}),
+    ...(r.bulkhead ? { bulkhead: r.bulkhead } : {}),
+    ...(r.rateLimit ? { rateLimit: r.rateLimit } : {}),
+    ...(r.onEvent ? { onEvent: r.onEvent } : {}),
+  };
+}
+
+/**
+ * The Storefront MCP bridge's options (discovery): `DISCOVERY_PARTNER_TIMEOUT_MS` per partner,
+ * and each partner's resilience from `CONNECTOR_RESILIENCE` (`shopify-mcp`, overridden by
+ * `shopify-mcp:<slug>`), resolved when the partner is first searched.
+ *
+ * @example
+ * ```ts
+ * const mcp = shopifyMcpOptions(config, { redis, bus });
+ * ```
+ */
+export function shopifyMcpOptions(
+  config: Pick<Config, 'discoveryPartnerTimeoutMs' | 'connectorResilience'>,
+  deps: WiringDeps,
+): ShopifyMcpBridgeOptions {
+  return {
+    timeoutMs: config.discoveryPartnerTimeoutMs,
+    resilience: (connector) => resilienceFor(connector, config, deps),
   };
 }
 
@@ -65,7 +189,7 @@ export function resilienceFor(
  */
 export function appsScriptOptions(
   config: Pick<Config, 'appsScriptUrl' | 'appsScriptSecret' | 'appsScriptTimeoutMs' | 'connectorResilience'>,
-  deps: { readonly redis: () => Redis; readonly bus: EventBus; readonly credentials: CredentialsProvider },
+  deps: WiringDeps & { readonly credentials: CredentialsProvider },
 ): AppsScriptBridgeOptions | undefined {
   if (!config.appsScriptUrl || !config.appsScriptSecret) return undefined;
   const r = resilienceFor('apps-script', config, deps);

@@ -21,7 +21,13 @@ import { EventBus } from './core/events.ts';
 import type { Connector, Ledger, PolicyEngine, Readiness } from './core/types.ts';
 import { Intake } from './intake/intake.ts';
 import { createCheckoutStore } from './ledger/checkout-store.ts';
-import { appsScriptOptions, credentialsFor } from './connector-wiring.ts';
+import {
+  appsScriptOptions,
+  credentialsFor,
+  refundWebhookOptions,
+  shopifyAdminOptions,
+  shopifyMcpOptions,
+} from './connector-wiring.ts';
 import { createLedger } from './ledger/create.ts';
 import { createLogger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
@@ -130,30 +136,25 @@ export async function startDaemon(config: Config, opts: StartOptions = {}): Prom
     return rateLimitRedis;
   };
   const credentials = credentialsFor(config);
-  const appsScript = appsScriptOptions(config, { redis: sharedRedis, bus, credentials });
+  const wiring = { redis: sharedRedis, bus };
+  const appsScript = appsScriptOptions(config, { ...wiring, credentials });
+  const shopify = shopifyAdminOptions(config, wiring);
+  const refunds = refundWebhookOptions(config, wiring);
   const connectors = createDefaultConnectors({
     ...(appsScript ? { appsScript } : {}),
-    ...(config.shopifyShopDomain && config.shopifyAdminToken
+    ...(shopify
       ? {
           checkout: {
-            shopify: {
-              shopDomain: config.shopifyShopDomain,
-              accessToken: config.shopifyAdminToken,
-              apiVersion: config.shopifyApiVersion,
-              timeoutMs: config.shopifyTimeoutMs,
-            },
+            shopify,
             store: createCheckoutStore(ledger),
             sessions: ledger.sessions,
-            ...(config.paymentRefundWebhookUrl && config.paymentRefundWebhookSecret
-              ? {
-                  refunds: { url: config.paymentRefundWebhookUrl, secret: config.paymentRefundWebhookSecret },
-                }
-              : {}),
+            ...(refunds ? { refunds } : {}),
           },
         }
       : {}),
     // Partners live in the ledger; with none enabled, DISCOVER_PRODUCTS ends NOT_CONFIGURED.
-    discovery: { partners: ledger, bridge: { timeoutMs: config.discoveryPartnerTimeoutMs } },
+    // Each partner has its own breaker and rate limit (`shopify-mcp:<slug>`).
+    discovery: { partners: ledger, bridge: shopifyMcpOptions(config, wiring) },
   });
   connectors.register(new SessionsConnector({ store: ledger.sessions }));
   for (const c of opts.connectors ?? []) connectors.register(c);

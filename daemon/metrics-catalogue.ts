@@ -30,7 +30,7 @@ const list = (values: readonly string[]): string => values.map((v) => `\`${v}\``
 const OTHER = '; anything else `other`';
 const COMMAND_TYPE = `${list(COMMAND_TYPES)}${OTHER}`;
 const CONNECTOR =
-  'connector name (`integrations`, `checkout`, `discovery`, `sessions`, `apps-script`, …), at most 64 values, then `other`';
+  'connector name: a pipeline connector (`integrations`, `checkout`, `discovery`, `sessions`) or, on the `orchestrator_connector_*` resilience series, a bridge (`apps-script`, `shopify-admin`, `payment-webhook`, `shopify-mcp:<partner slug>` — one per discovery partner); at most 64 values, then `other`';
 const JUROR = 'juror id from the panel (`JURY_PANEL`), at most 64 values, then `other`';
 const CODE = `${list(['ok', ...CONNECTOR_ERROR_CODES])}${OTHER}`;
 const QUEUE_STATE = list([

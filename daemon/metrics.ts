@@ -94,6 +94,8 @@ export interface Metrics {
 
 const OTHER = 'other';
 const LABEL_PATTERN = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
+/** A connector, or one partner of a fan-out connector (`shopify-mcp:<slug>`). */
+const CONNECTOR_PATTERN = /^[A-Za-z][A-Za-z0-9_.-]{0,63}(:[A-Za-z0-9][A-Za-z0-9_.-]{0,63})?$/;
 const ROUTE_PATTERN = /^(\/[A-Za-z0-9_:*.-]*){1,16}$|^unmatched$/;
 
 /**
@@ -184,7 +186,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
   const registers = [registry];
 
   const commandType = new LabelGuard(maxLabelValues, opts.commandTypes ? { allowed: opts.commandTypes } : {});
-  const connectorName = new LabelGuard(maxLabelValues);
+  const connectorName = new LabelGuard(maxLabelValues, { pattern: CONNECTOR_PATTERN });
   const alertKind = new LabelGuard(maxLabelValues);
   const jurorName = new LabelGuard(maxLabelValues);
   const routeName = new LabelGuard(maxLabelValues, { pattern: ROUTE_PATTERN });

@@ -9,26 +9,31 @@
  * - `X-Orchestrator-Timestamp`: Unix seconds;
  *   `X-Orchestrator-Signature`: `sha256=<hex HMAC-SHA256(secret, timestamp + "." + body)>`;
  *   `Idempotency-Key`: the body's `idempotency_key` (`refund-` + sha256 of the payment reference).
- * - any 2xx means accepted. 408, 429 and 5xx are retried (the key makes that safe for a receiver
- *   that honours it); other statuses are final.
+ * - any 2xx means accepted. 408, 429 and 5xx are retried when the receiver honours the key
+ *   (`honoursIdempotencyKey`, the default): a repeat is then answered without refunding twice.
+ *   A receiver that does not honour it gets exactly one attempt — a timed-out POST may have been
+ *   acted on, and a second refund is worse than a failed request (the daemon then alerts for a
+ *   refund by hand). Other statuses are final.
+ *
+ * Calls run on the shared resilience layer (`bridges/resilience/`) as connector
+ * `payment-webhook`: bulkhead, retry (as above), circuit breaker, optional shared rate limit,
+ * per-attempt timeout, health and metrics.
  *
  * The daemon calls this once per payment reference (a ledger row with a unique key guards it);
  * the idempotency key is the receiver's second line of defence, not the first.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import {
-  ExponentialBackoff,
-  fullJitterGenerator,
-  handleWhen,
-  type IPolicy,
-  retry,
-  TaskCancelledError,
-  TimeoutStrategy,
-  timeout,
-  wrap,
-} from 'cockatiel';
 import { ConnectorError, type ConnectorErrorInit, RetryableConnectorError } from '../errors.ts';
 import { classifyStatus, networkCode } from '../http.ts';
+import {
+  type BreakerOptions,
+  type BreakerState,
+  type BulkheadOptions,
+  type ConnectorHealth,
+  ConnectorResilience,
+  type RateLimitOptions,
+  type ResilienceListener,
+} from '../resilience/index.ts';
 
 /** What is refunded and why. Amounts are decimal strings, exactly as Shopify wrote them. */
 export interface RefundRequest {
@@ -51,6 +56,23 @@ export interface RefundWebhookOptions {
   readonly attempts?: number;
   /** Base of the backoff between attempts. @defaultValue 250 */
   readonly baseMs?: number;
+  /** Cap on one backoff delay. @defaultValue 5_000 */
+  readonly maxDelayMs?: number;
+  /**
+   * The receiver deduplicates on `Idempotency-Key`, so a retry cannot refund twice. False: one
+   * attempt per request, whatever the failure. @defaultValue true
+   */
+  readonly honoursIdempotencyKey?: boolean;
+  /** Circuit breaker (transport failures in a row). @defaultValue { consecutiveFailures: 5, halfOpenAfterMs: 30_000 } */
+  readonly breaker?: BreakerOptions;
+  /** Shared rate limit across replicas (Redis). @defaultValue none */
+  readonly rateLimit?: RateLimitOptions;
+  /** Concurrent and waiting calls per replica. @defaultValue { concurrency: 16, queue: 256 } */
+  readonly bulkhead?: BulkheadOptions;
+  /** Typed events for metrics. @defaultValue none */
+  readonly onEvent?: ResilienceListener;
+  /** Name in error envelopes, health and metrics. @defaultValue 'payment-webhook' */
+  readonly name?: string;
   /** @defaultValue Date.now */
   readonly now?: () => number;
   /** @defaultValue globalThis.fetch */
@@ -61,6 +83,9 @@ export const REFUND_WEBHOOK_DEFAULTS = {
   timeoutMs: 10_000, // per attempt
   attempts: 3, // the first included
   baseMs: 250, // backoff base, ms
+  maxDelayMs: 5_000, // backoff cap, ms
+  honoursIdempotencyKey: true,
+  name: 'payment-webhook',
 } as const;
 
 /**
@@ -118,13 +143,14 @@ export function verifyRefundSignature(
  * ```
  */
 export class RefundWebhook {
-  readonly name = 'refund-webhook';
+  readonly name: string;
   readonly #url: string;
   readonly #secret: string;
   readonly #timeoutMs: number;
   readonly #now: () => number;
   readonly #fetch: typeof fetch;
-  readonly #policy: IPolicy;
+  readonly #honoursKey: boolean;
+  readonly #resilience: ConnectorResilience;
 
   constructor(options: RefundWebhookOptions) {
     let url: URL;
@@ -143,36 +169,65 @@ export class RefundWebhook {
     this.#timeoutMs = options.timeoutMs ?? REFUND_WEBHOOK_DEFAULTS.timeoutMs;
     this.#now = options.now ?? Date.now;
     this.#fetch = options.fetch ?? globalThis.fetch;
-    const attempts = Math.max(1, Math.floor(options.attempts ?? REFUND_WEBHOOK_DEFAULTS.attempts));
-    this.#policy = wrap(
-      retry(
-        handleWhen((err) => err instanceof RetryableConnectorError),
-        {
-          maxAttempts: attempts - 1,
-          backoff: new ExponentialBackoff({
-            generator: fullJitterGenerator,
-            initialDelay: options.baseMs ?? REFUND_WEBHOOK_DEFAULTS.baseMs,
-            maxDelay: 5_000,
-          }),
-        },
-      ),
-      timeout(this.#timeoutMs, TimeoutStrategy.Cooperative),
-    );
+    const d = REFUND_WEBHOOK_DEFAULTS;
+    this.name = options.name ?? d.name;
+    this.#honoursKey = options.honoursIdempotencyKey ?? d.honoursIdempotencyKey;
+    this.#resilience = new ConnectorResilience(this.name, {
+      timeoutMs: this.#timeoutMs,
+      retry: {
+        attempts: Math.max(1, Math.floor(options.attempts ?? d.attempts)),
+        baseMs: options.baseMs ?? d.baseMs,
+        maxDelayMs: options.maxDelayMs ?? d.maxDelayMs,
+      },
+      ...(options.breaker ? { breaker: options.breaker } : {}),
+      ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
+      ...(options.bulkhead ? { bulkhead: options.bulkhead } : {}),
+      ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    });
+  }
+
+  /**
+   * Breaker state, last error and counters, for `/readyz` details.
+   *
+   * @example
+   * ```ts
+   * refunds.health(); // → { state: 'closed', counters: { calls: 1, … } }
+   * ```
+   */
+  health(): ConnectorHealth {
+    return this.#resilience.health();
+  }
+
+  /**
+   * Calls `listener` on every breaker transition.
+   *
+   * @example
+   * ```ts
+   * refunds.onStateChange((state) => log.warn({ state }, 'payment-webhook breaker')).dispose();
+   * ```
+   */
+  onStateChange(listener: (state: BreakerState) => void): { dispose(): void } {
+    return this.#resilience.onStateChange(listener);
   }
 
   /**
    * Sends the refund request; resolves when the receiver accepted it (2xx).
    *
-   * @throws RetryableConnectorError (TIMEOUT, NETWORK, HTTP_5XX, RATE_LIMITED) once attempts are
-   *   spent; ConnectorError (HTTP_4XX, CANCELLED) otherwise.
+   * @example
+   * ```ts
+   * const { idempotencyKey } = await refunds.request(refund, ctx.signal);
+   * ```
+   * @throws RetryableConnectorError (TIMEOUT, NETWORK, HTTP_5XX, RATE_LIMITED, BULKHEAD_FULL) once
+   *   attempts are spent; CircuitOpenError when the breaker is open; ConnectorError (HTTP_4XX,
+   *   CANCELLED) otherwise.
    */
   async request(
     refund: RefundRequest,
     signal?: AbortSignal,
   ): Promise<{ readonly status: number; readonly idempotencyKey: string }> {
     const idempotencyKey = refundIdempotencyKey(refund.paymentReference);
-    try {
-      return await this.#policy.execute(async ({ signal: attempt }) => {
+    return this.#resilience.execute(
+      async ({ signal: attempt }) => {
         const body = JSON.stringify({
           event: 'refund.requested',
           idempotency_key: idempotencyKey,
@@ -216,14 +271,10 @@ export class RefundWebhook {
         const { code, retryable } = classifyStatus(res.status);
         const init = this.#init(code, `the refund webhook answered HTTP ${res.status}`, res.status);
         throw retryable ? new RetryableConnectorError(init) : new ConnectorError(init);
-      }, signal);
-    } catch (err) {
-      if (err instanceof ConnectorError) throw err;
-      if (err instanceof TaskCancelledError || signal?.aborted) {
-        throw this.#error('CANCELLED', 'the refund request was cancelled by its caller');
-      }
-      throw err;
-    }
+      },
+      // Retried only when the receiver deduplicates on the key; otherwise exactly one attempt.
+      this.#honoursKey ? { idempotencyKey, signal } : { signal },
+    );
   }
 
   #init(code: ConnectorErrorInit['code'], message: string, status?: number): ConnectorErrorInit {

@@ -1,13 +1,18 @@
 /**
  * The Shopify GraphQL Admin bridge: POST `https://{shop}/admin/api/{version}/graphql.json` with
- * `X-Shopify-Access-Token`, behind a per-attempt timeout, a circuit breaker and (for idempotent
- * operations only) retries with full-jitter backoff (cockatiel), and with Shopify's cost-based
- * throttling respected.
+ * `X-Shopify-Access-Token`, on the shared resilience layer (`bridges/resilience/`: bulkhead,
+ * retries for idempotent operations only, circuit breaker, shared rate limit, per-attempt
+ * timeout), and with Shopify's cost-based throttling respected.
  *
  * Throttling: every answer carries `extensions.cost`; the bridge keeps a local picture of the
  * bucket (`CostBudget`) and waits before a request whose last known `requestedQueryCost` would
  * not fit. When Shopify still answers `THROTTLED` the query did not run, so the bridge waits for
  * the points to be restored and sends it again — for mutations too, since nothing happened.
+ * Shopify's cost throttle is Shopify's own per-shop budget; the layer's rate limit
+ * (`CONNECTOR_RESILIENCE`) is ours, a cap on requests per period shared by every replica. Both
+ * apply: the cost budget is checked before each send, the layer's limit inside it. A THROTTLED
+ * answer is a successful exchange for the layer (the peer is healthy and said "later"), so it
+ * never counts against the breaker.
  *
  * Retries on transport failures (timeout, network, 5xx) are only made for operations the caller
  * marks `idempotent` (queries, `draftOrderCalculate`): a timed-out `draftOrderComplete` may have
@@ -17,30 +22,17 @@
  * redirect could carry the header to another host), and any text echoed back from Shopify is
  * stripped of it before it reaches an error message.
  */
-import {
-  BrokenCircuitError,
-  type CircuitBreakerPolicy,
-  CircuitState,
-  ConsecutiveBreaker,
-  circuitBreaker,
-  ExponentialBackoff,
-  fullJitterGenerator,
-  handleWhen,
-  type IPolicy,
-  retry,
-  TaskCancelledError,
-  TimeoutStrategy,
-  timeout,
-  wrap,
-} from 'cockatiel';
-import {
-  CircuitOpenError,
-  ConnectorError,
-  type ConnectorErrorEnvelope,
-  type ConnectorErrorInit,
-  RetryableConnectorError,
-} from '../errors.ts';
+import { ConnectorError, type ConnectorErrorInit, RetryableConnectorError } from '../errors.ts';
 import { BodyTooLargeError, classifyStatus, networkCode, readBodyLimited } from '../http.ts';
+import {
+  type BreakerOptions,
+  type BreakerState,
+  type BulkheadOptions,
+  type ConnectorHealth,
+  ConnectorResilience,
+  type RateLimitOptions,
+  type ResilienceListener,
+} from '../resilience/index.ts';
 import { CostBudget } from './cost-budget.ts';
 import {
   type GraphqlAnswer,
@@ -70,12 +62,18 @@ export interface ShopifyAdminBridgeOptions {
     /** Cap on one delay. @defaultValue 5_000 */
     readonly maxDelayMs?: number;
   };
-  readonly breaker?: {
-    /** Consecutive transport failures that open it. @defaultValue 5 */
-    readonly consecutiveFailures?: number;
-    /** How long it stays open before one probe is let through. @defaultValue 30_000 */
-    readonly halfOpenAfterMs?: number;
-  };
+  /**
+   * Circuit breaker of the shop (one for queries and mutations: a failing shop fails both).
+   * Consecutive transport failures (timeouts, network, 5xx) open it; `halfOpenAfterMs` later one
+   * probe is let through. @defaultValue { consecutiveFailures: 5, halfOpenAfterMs: 30_000 }
+   */
+  readonly breaker?: BreakerOptions;
+  /** Our request rate limit, shared across replicas through Redis. @defaultValue none */
+  readonly rateLimit?: RateLimitOptions;
+  /** Concurrent and waiting calls per replica. @defaultValue { concurrency: 16, queue: 256 } */
+  readonly bulkhead?: BulkheadOptions;
+  /** Typed events for metrics (requests, errors, latency, breaker state). @defaultValue none */
+  readonly onEvent?: ResilienceListener;
   readonly throttle?: {
     /** THROTTLED answers tolerated per call before giving up (RATE_LIMITED). @defaultValue 5 */
     readonly maxRetries?: number;
@@ -119,18 +117,18 @@ export interface ShopifyResult {
   readonly cost: QueryCost | undefined;
 }
 
-export type BreakerState = 'closed' | 'open' | 'half-open';
+export type { BreakerState } from '../resilience/index.ts';
 
-export interface ShopifyBridgeHealth {
-  readonly state: BreakerState;
-  readonly lastError?: ConnectorErrorEnvelope & { readonly at: string };
+/** The layer's health (breaker state, last error, counters) plus Shopify's cost budget. */
+export interface ShopifyBridgeHealth extends ConnectorHealth {
   /** Points available by the last answer (restored since), when known. */
   readonly availablePoints?: number;
   /** Waits made for the budget or after THROTTLED since start. */
   readonly throttleWaits: number;
 }
 
-const TRANSPORT_CODES: ReadonlySet<string> = new Set(['TIMEOUT', 'NETWORK', 'HTTP_5XX', 'RATE_LIMITED']);
+/** Failures that say the shop is unhealthy; only these count towards opening the breaker. */
+const TRANSPORT_CODES = ['TIMEOUT', 'NETWORK', 'HTTP_5XX', 'RATE_LIMITED'] as const;
 
 type Outcome =
   | { readonly kind: 'data'; readonly data: Record<string, unknown>; readonly cost: QueryCost | undefined }
@@ -156,7 +154,6 @@ export class ShopifyAdminBridge {
   readonly #token: string;
   readonly #endpoint: string;
   readonly #timeoutMs: number;
-  readonly #halfOpenAfterMs: number;
   readonly #maxResponseBytes: number;
   readonly #maxThrottleRetries: number;
   readonly #maxWaitMs: number;
@@ -164,11 +161,7 @@ export class ShopifyAdminBridge {
   readonly #fetch: typeof fetch;
   readonly #budget: CostBudget;
   readonly #costs = new Map<string, number>();
-  readonly #breaker: CircuitBreakerPolicy;
-  readonly #retrying: IPolicy;
-  readonly #once: IPolicy;
-  #openedAt: number | undefined;
-  #lastError: (ConnectorErrorEnvelope & { at: string }) | undefined;
+  readonly #resilience: ConnectorResilience;
   #throttleWaits = 0;
 
   constructor(options: ShopifyAdminBridgeOptions) {
@@ -193,39 +186,32 @@ export class ShopifyAdminBridge {
     this.#fetch = options.fetch ?? globalThis.fetch;
     this.#budget = new CostBudget(options.now);
     const attempts = positive('retry.attempts', options.retry?.attempts ?? d.retry.attempts);
-    const baseMs = positive('retry.baseMs', options.retry?.baseMs ?? d.retry.baseMs);
-    const maxDelayMs = positive('retry.maxDelayMs', options.retry?.maxDelayMs ?? d.retry.maxDelayMs);
     const failures = positive(
       'breaker.consecutiveFailures',
       options.breaker?.consecutiveFailures ?? d.breaker.consecutiveFailures,
     );
-    this.#halfOpenAfterMs = positive(
-      'breaker.halfOpenAfterMs',
-      options.breaker?.halfOpenAfterMs ?? d.breaker.halfOpenAfterMs,
-    );
-
-    // One breaker for both paths: a failing shop is failing for queries and mutations alike.
-    this.#breaker = circuitBreaker(
-      handleWhen((err) => err instanceof RetryableConnectorError && TRANSPORT_CODES.has(err.code)),
-      { halfOpenAfter: this.#halfOpenAfterMs, breaker: new ConsecutiveBreaker(Math.floor(failures)) },
-    );
-    this.#breaker.onBreak(() => {
-      this.#openedAt = Date.now();
-    });
-    const perAttempt = timeout(this.#timeoutMs, TimeoutStrategy.Cooperative);
-    const retryPolicy = retry(
-      handleWhen((err) => err instanceof RetryableConnectorError),
-      {
-        maxAttempts: Math.floor(attempts) - 1,
-        backoff: new ExponentialBackoff({
-          generator: fullJitterGenerator,
-          initialDelay: baseMs,
-          maxDelay: maxDelayMs,
-        }),
+    // One layer for queries and mutations: a failing shop is failing for both. Whether a call
+    // may be retried is decided per request (`idempotent`), never here.
+    this.#resilience = new ConnectorResilience(this.name, {
+      timeoutMs: this.#timeoutMs,
+      retry: {
+        attempts: Math.floor(attempts),
+        baseMs: positive('retry.baseMs', options.retry?.baseMs ?? d.retry.baseMs),
+        maxDelayMs: positive('retry.maxDelayMs', options.retry?.maxDelayMs ?? d.retry.maxDelayMs),
       },
-    );
-    this.#retrying = wrap(retryPolicy, this.#breaker, perAttempt);
-    this.#once = wrap(this.#breaker, perAttempt);
+      breaker: {
+        ...options.breaker,
+        consecutiveFailures: Math.floor(failures),
+        halfOpenAfterMs: positive(
+          'breaker.halfOpenAfterMs',
+          options.breaker?.halfOpenAfterMs ?? d.breaker.halfOpenAfterMs,
+        ),
+      },
+      breakerCodes: TRANSPORT_CODES,
+      ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
+      ...(options.bulkhead ? { bulkhead: options.bulkhead } : {}),
+      ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    });
   }
 
   /**
@@ -242,77 +228,81 @@ export class ShopifyAdminBridge {
    */
   async request(req: ShopifyRequest, signal?: AbortSignal): Promise<ShopifyResult> {
     if (typeof req.query !== 'string' || req.query.trim() === '' || typeof req.operation !== 'string') {
-      throw this.#remember(
+      throw this.#resilience.recordFailure(
         new ConnectorError(this.#init('INVALID_REQUEST', 'a GraphQL operation needs a query and a name')),
       );
     }
-    try {
-      for (let throttled = 0; ; throttled++) {
-        const estimate = this.#costs.get(req.query) ?? this.#defaultCost;
-        const wait = this.#budget.waitMs(estimate);
-        if (wait > this.#maxWaitMs) {
-          throw new RetryableConnectorError({
+    // Failures raised here, outside the layer (budget waits, THROTTLED given up, a cancelled
+    // wait), are recorded on it so health and metrics see them; the layer records its own.
+    for (let throttled = 0; ; throttled++) {
+      const estimate = this.#costs.get(req.query) ?? this.#defaultCost;
+      const wait = this.#budget.waitMs(estimate);
+      if (wait > this.#maxWaitMs) {
+        throw this.#resilience.recordFailure(
+          new RetryableConnectorError({
             ...this.#init(
               'RATE_LIMITED',
               `Shopify's cost budget needs ${wait} ms to hold ${req.operation}; not waiting that long`,
             ),
             remoteCode: 'THROTTLED',
-          });
-        }
-        if (wait > 0) await this.#pause(wait, signal);
-        this.#budget.reserve(estimate);
-        const policy = req.idempotent ? this.#retrying : this.#once;
-        const outcome = await policy.execute(
-          ({ signal: attempt }) => this.#attempt(req, attempt, signal),
-          signal,
+          }),
         );
-        if (outcome.kind === 'data') return { data: outcome.data, cost: outcome.cost };
-        if (throttled >= this.#maxThrottleRetries) {
-          throw new RetryableConnectorError({
+      }
+      if (wait > 0) await this.#pause(wait, signal);
+      this.#budget.reserve(estimate);
+      const outcome = await this.#resilience.execute(
+        ({ signal: attempt }) => this.#attempt(req, attempt, signal),
+        { idempotent: req.idempotent, signal },
+      );
+      if (outcome.kind === 'data') return { data: outcome.data, cost: outcome.cost };
+      if (throttled >= this.#maxThrottleRetries) {
+        throw this.#resilience.recordFailure(
+          new RetryableConnectorError({
             ...this.#init(
               'RATE_LIMITED',
               `Shopify throttled ${req.operation} ${throttled + 1} times; giving up for now`,
               200,
             ),
             remoteCode: 'THROTTLED',
-          });
-        }
-        // The next turn waits for the budget computed from the answer's throttleStatus; a
-        // Retry-After (429) is honoured on top, since the bucket picture may be missing.
-        if (outcome.retryAfterMs > 0)
-          await this.#pause(Math.min(outcome.retryAfterMs, this.#maxWaitMs), signal);
+          }),
+        );
       }
-    } catch (err) {
-      throw this.#remember(this.#normalise(err, signal));
+      // The next turn waits for the budget computed from the answer's throttleStatus; a
+      // Retry-After (429) is honoured on top, since the bucket picture may be missing.
+      if (outcome.retryAfterMs > 0)
+        await this.#pause(Math.min(outcome.retryAfterMs, this.#maxWaitMs), signal);
     }
   }
 
   /**
-   * Breaker state, the last error and the cost budget, for `/readyz` details.
+   * The layer's breaker state, last error and counters, and the cost budget, for `/readyz`
+   * details.
    *
    * @example
    * ```ts
-   * shopify.health(); // → { state: 'closed', throttleWaits: 0, availablePoints: 1990 }
+   * shopify.health(); // → { state: 'closed', counters: { calls: 3, … }, throttleWaits: 0, availablePoints: 1990 }
    * ```
    */
   health(): ShopifyBridgeHealth {
-    const s = this.#breaker.state;
-    let state: BreakerState =
-      s === CircuitState.Closed ? 'closed' : s === CircuitState.HalfOpen ? 'half-open' : 'open';
-    if (
-      s === CircuitState.Open &&
-      this.#openedAt !== undefined &&
-      Date.now() - this.#openedAt >= this.#halfOpenAfterMs
-    ) {
-      state = 'half-open';
-    }
     const available = this.#budget.available();
     return {
-      state,
+      ...this.#resilience.health(),
       throttleWaits: this.#throttleWaits,
       ...(available === undefined ? {} : { availablePoints: Math.floor(available) }),
-      ...(this.#lastError === undefined ? {} : { lastError: this.#lastError }),
     };
+  }
+
+  /**
+   * Calls `listener` on every breaker transition.
+   *
+   * @example
+   * ```ts
+   * const sub = shopify.onStateChange((state) => log.warn({ state }, 'shopify-admin breaker'));
+   * sub.dispose();
+   * ```
+   */
+  onStateChange(listener: (state: BreakerState) => void): { dispose(): void } {
+    return this.#resilience.onStateChange(listener);
   }
 
   async #attempt(
@@ -401,10 +391,10 @@ export class ShopifyAdminBridge {
   async #pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
     this.#throttleWaits++;
     await new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) return reject(this.#cancelled());
+      if (signal?.aborted) return reject(this.#resilience.recordFailure(this.#cancelled()));
       const onAbort = (): void => {
         clearTimeout(timer);
-        reject(this.#cancelled());
+        reject(this.#resilience.recordFailure(this.#cancelled()));
       };
       const timer = setTimeout(() => {
         signal?.removeEventListener('abort', onAbort);
@@ -412,23 +402,6 @@ export class ShopifyAdminBridge {
       }, ms);
       signal?.addEventListener('abort', onAbort, { once: true });
     });
-  }
-
-  #normalise(err: unknown, callerSignal: AbortSignal | undefined): unknown {
-    if (err instanceof ConnectorError) return err;
-    if (err instanceof BrokenCircuitError) {
-      return new CircuitOpenError({
-        connector: this.name,
-        message: 'circuit breaker is open; Shopify was not called',
-      });
-    }
-    if (err instanceof TaskCancelledError || callerSignal?.aborted) return this.#cancelled();
-    return err;
-  }
-
-  #remember(err: unknown): unknown {
-    if (err instanceof ConnectorError) this.#lastError = { ...err.toJSON(), at: new Date().toISOString() };
-    return err;
   }
 
   #cancelled(): ConnectorError {

@@ -11,9 +11,15 @@
  * themselves (through the transport's `fetch`), not only our wait for them, so a hanging partner
  * holds no socket once its time is up. The caller's signal (shutdown) aborts the same way.
  *
- * No retries here: a search is idempotent, but discovery's budget per partner (3 s by default)
- * leaves no room for a second attempt; a partner that fails is reported as failed and the others'
- * results are returned.
+ * Resilience is per partner: every partner has its own `ConnectorResilience` (connector name
+ * `shopify-mcp:<partner slug>`), so its own circuit breaker, shared rate-limit bucket and
+ * bulkhead. One partner down opens only its own breaker; the others keep answering. The map of
+ * partners is bounded (`maxPartners`, least recently used first out), so a stream of unknown
+ * endpoints cannot grow it without end; an evicted partner starts again with a closed breaker.
+ *
+ * One attempt per search by default: a search is idempotent, but discovery's budget per partner
+ * (3 s by default) leaves no room for a second attempt; a partner that fails is reported as
+ * failed and the others' results are returned. `retry.attempts` may raise it.
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import {
@@ -23,6 +29,7 @@ import {
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { ConnectorError, type ConnectorErrorInit, RetryableConnectorError } from '../errors.ts';
 import { classifyStatus, networkCode } from '../http.ts';
+import { type ConnectorHealth, ConnectorResilience, type ResilienceOptions } from '../resilience/index.ts';
 
 /** The Storefront MCP tool this bridge calls. */
 export const SEARCH_TOOL = 'search_shop_catalog';
@@ -37,8 +44,19 @@ export interface ShopifyMcpBridgeOptions {
   readonly context?: string;
   /** Largest tool result text accepted, in characters. @defaultValue 2_000_000 */
   readonly maxResultChars?: number;
-  /** Name in error envelopes. @defaultValue 'shopify-mcp' */
+  /**
+   * Prefix of each partner's connector name (`<name>:<partner>`) in error envelopes, health and
+   * metrics. @defaultValue 'shopify-mcp'
+   */
   readonly name?: string;
+  /**
+   * Resilience options of one partner, by its connector name (`shopify-mcp:<slug>`): retry,
+   * breaker, rate limit, bulkhead, event listener, and a `timeoutMs` that replaces `timeoutMs`
+   * above for that partner. @defaultValue one attempt, the layer's other defaults
+   */
+  readonly resilience?: (connector: string) => ResilienceOptions;
+  /** Partners whose breakers are kept (least recently used evicted). @defaultValue 256 */
+  readonly maxPartners?: number;
   /** The fetch to use. @defaultValue globalThis.fetch */
   readonly fetch?: typeof fetch;
 }
@@ -49,11 +67,18 @@ export const SHOPIFY_MCP_DEFAULTS = {
   context: 'Product discovery for a curated marketplace of partner shops.',
   maxResultChars: 2_000_000, // characters of the tool's text result
   name: 'shopify-mcp',
+  attempts: 1, // per search; the partner deadline leaves no room for a second
+  maxPartners: 256, // partner breakers kept, least recently used evicted
 } as const;
 
 export interface CatalogSearch {
   /** The partner's MCP endpoint. */
   readonly endpoint: string;
+  /**
+   * The partner's slug: its breaker, rate limit and metrics are `shopify-mcp:<partner>`.
+   * @defaultValue the endpoint's host
+   */
+  readonly partner?: string;
   readonly query: string;
   /** Passed on as `limit`; partners may return fewer (or, if they ignore it, more). */
   readonly limit?: number;
@@ -83,6 +108,10 @@ export class ShopifyMcpBridge {
   readonly #context: string;
   readonly #maxResultChars: number;
   readonly #fetch: typeof fetch;
+  readonly #resilienceOptions: NonNullable<ShopifyMcpBridgeOptions['resilience']>;
+  readonly #maxPartners: number;
+  /** Insertion order is recency: a hit is moved to the end, the first entry is evicted. */
+  readonly #partners = new Map<string, ConnectorResilience>();
 
   constructor(options: ShopifyMcpBridgeOptions = {}) {
     const d = SHOPIFY_MCP_DEFAULTS;
@@ -91,6 +120,47 @@ export class ShopifyMcpBridge {
     this.#maxResultChars = positive('maxResultChars', options.maxResultChars ?? d.maxResultChars);
     this.#context = options.context ?? d.context;
     this.#fetch = options.fetch ?? globalThis.fetch;
+    this.#resilienceOptions = options.resilience ?? (() => ({}));
+    this.#maxPartners = Math.floor(positive('maxPartners', options.maxPartners ?? d.maxPartners));
+  }
+
+  /**
+   * Each partner's breaker state, last error and counters, keyed by connector name
+   * (`shopify-mcp:<slug>`), for `/readyz` details. Partners not searched since start are absent.
+   *
+   * @example
+   * ```ts
+   * bridge.health(); // → { 'shopify-mcp:alpine': { state: 'closed', counters: { calls: 4, … } } }
+   * ```
+   */
+  health(): Record<string, ConnectorHealth> {
+    const out: Record<string, ConnectorHealth> = {};
+    for (const r of this.#partners.values()) out[r.connector] = r.health();
+    return out;
+  }
+
+  /** The partner's resilience layer, created on first use (and evicting the oldest past the bound). */
+  #resilienceOf(partner: string): ConnectorResilience {
+    const connector = `${this.name}:${partner}`;
+    const known = this.#partners.get(connector);
+    if (known) {
+      this.#partners.delete(connector);
+      this.#partners.set(connector, known);
+      return known;
+    }
+    const given = this.#resilienceOptions(connector);
+    const r = new ConnectorResilience(connector, {
+      ...given,
+      retry: { ...given.retry, attempts: given.retry?.attempts ?? SHOPIFY_MCP_DEFAULTS.attempts },
+      timeoutMs: given.timeoutMs ?? this.#timeoutMs,
+    });
+    this.#partners.set(connector, r);
+    while (this.#partners.size > this.#maxPartners) {
+      const oldest = this.#partners.keys().next().value;
+      if (oldest === undefined) break;
+      this.#partners.delete(oldest);
+    }
+    return r;
   }
 
   /** The deadline of one partner exchange, in milliseconds. */
@@ -114,8 +184,25 @@ export class ShopifyMcpBridge {
    */
   async searchCatalog(search: CatalogSearch, signal?: AbortSignal): Promise<CatalogSearchResult> {
     const url = this.#endpoint(search.endpoint);
-    if (signal?.aborted) throw this.#cancelled();
-    const deadline = AbortSignal.timeout(this.#timeoutMs);
+    const resilience = this.#resilienceOf(search.partner ?? url.host);
+    if (signal?.aborted) throw resilience.recordFailure(this.#cancelled(resilience.connector));
+    // A search changes nothing at the partner: safe to retry when retries are configured.
+    return resilience.execute(
+      ({ signal: attempt }) => this.#exchange(resilience, url, search, attempt, signal),
+      { idempotent: true, signal },
+    );
+  }
+
+  /** One MCP session: initialize, `tools/call`, close, all under the attempt's deadline. */
+  async #exchange(
+    resilience: ConnectorResilience,
+    url: URL,
+    search: CatalogSearch,
+    deadline: AbortSignal,
+    signal: AbortSignal | undefined,
+  ): Promise<CatalogSearchResult> {
+    const connector = resilience.connector;
+    const timeoutMs = resilience.options.timeoutMs;
     const abort = signal ? AbortSignal.any([deadline, signal]) : deadline;
     const baseFetch = this.#fetch;
     const transport = new StreamableHTTPClientTransport(url, {
@@ -135,16 +222,16 @@ export class ShopifyMcpBridge {
     // promise rejects with whatever matters.
     client.onerror = () => {};
     try {
-      await client.connect(transport, { signal: abort, timeout: this.#timeoutMs });
+      await client.connect(transport, { signal: abort, timeout: timeoutMs });
       const args: Record<string, unknown> = { query: search.query, context: this.#context };
       if (search.limit !== undefined) args.limit = search.limit;
       const result = await client.callTool({ name: SEARCH_TOOL, arguments: args }, undefined, {
         signal: abort,
-        timeout: this.#timeoutMs,
+        timeout: timeoutMs,
       });
-      return this.#interpret(result);
+      return this.#interpret(connector, result);
     } catch (err) {
-      throw this.#normalise(err, deadline, signal);
+      throw this.#normalise(connector, timeoutMs, err, deadline, signal);
     } finally {
       await client.close().catch(() => {});
     }
@@ -155,19 +242,23 @@ export class ShopifyMcpBridge {
     try {
       url = new URL(raw);
     } catch {
-      throw new ConnectorError(this.#init('INVALID_REQUEST', 'partner MCP endpoint is not a valid URL'));
+      throw new ConnectorError(
+        this.#init(this.name, 'INVALID_REQUEST', 'partner MCP endpoint is not a valid URL'),
+      );
     }
     if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-      throw new ConnectorError(this.#init('INVALID_REQUEST', 'partner MCP endpoint must be http(s)'));
+      throw new ConnectorError(
+        this.#init(this.name, 'INVALID_REQUEST', 'partner MCP endpoint must be http(s)'),
+      );
     }
     return url;
   }
 
   /** Storefront MCP answers with one text block holding JSON; newer servers may also send structuredContent. */
-  #interpret(result: Record<string, unknown>): CatalogSearchResult {
+  #interpret(c: string, result: Record<string, unknown>): CatalogSearchResult {
     if (result.isError === true) {
       throw new ConnectorError(
-        this.#init('REMOTE_ERROR', `the partner's ${SEARCH_TOOL} reported an error`, 200),
+        this.#init(c, 'REMOTE_ERROR', `the partner's ${SEARCH_TOOL} reported an error`, 200),
       );
     }
     const structured = result.structuredContent;
@@ -178,69 +269,82 @@ export class ShopifyMcpBridge {
       (c): c is { type: 'text'; text: string } =>
         isRecord(c) && c.type === 'text' && typeof c.text === 'string',
     );
-    if (!block) throw this.#bad(`${SEARCH_TOOL} answered without a text result`);
+    if (!block) throw this.#bad(c, `${SEARCH_TOOL} answered without a text result`);
     if (block.text.length > this.#maxResultChars)
-      throw this.#bad(`${SEARCH_TOOL} result exceeds the size limit`);
+      throw this.#bad(c, `${SEARCH_TOOL} result exceeds the size limit`);
     let parsed: unknown;
     try {
       parsed = JSON.parse(block.text);
     } catch {
-      throw this.#bad(`${SEARCH_TOOL} result is not JSON`);
+      throw this.#bad(c, `${SEARCH_TOOL} result is not JSON`);
     }
     if (!isRecord(parsed) || !Array.isArray(parsed.products)) {
-      throw this.#bad(`${SEARCH_TOOL} result has no products list`);
+      throw this.#bad(c, `${SEARCH_TOOL} result has no products list`);
     }
     return { products: records(parsed.products) };
   }
 
   /** Maps whatever the SDK or fetch threw onto the envelope, with fixed wording (no peer text). */
-  #normalise(err: unknown, deadline: AbortSignal, caller: AbortSignal | undefined): ConnectorError {
+  #normalise(
+    c: string,
+    timeoutMs: number,
+    err: unknown,
+    deadline: AbortSignal,
+    caller: AbortSignal | undefined,
+  ): ConnectorError {
     if (err instanceof ConnectorError) return err;
-    if (caller?.aborted) return this.#cancelled();
+    if (caller?.aborted) return this.#cancelled(c);
     if (deadline.aborted || (err instanceof McpError && err.code === ErrorCode.RequestTimeout)) {
       return new RetryableConnectorError(
-        this.#init('TIMEOUT', `partner did not answer ${SEARCH_TOOL} within ${this.#timeoutMs} ms`),
+        this.#init(c, 'TIMEOUT', `partner did not answer ${SEARCH_TOOL} within ${timeoutMs} ms`),
       );
     }
     if (err instanceof StreamableHTTPError) {
       const status = typeof err.code === 'number' ? err.code : -1;
       if (status >= 400) {
         const { code, retryable } = classifyStatus(status);
-        const init = this.#init(code, `partner MCP endpoint answered HTTP ${status}`, status);
+        const init = this.#init(c, code, `partner MCP endpoint answered HTTP ${status}`, status);
         return retryable ? new RetryableConnectorError(init) : new ConnectorError(init);
       }
-      return this.#bad('partner MCP endpoint answered with an unexpected content type');
+      return this.#bad(c, 'partner MCP endpoint answered with an unexpected content type');
     }
     if (err instanceof McpError) {
       // A JSON-RPC error from the partner (unknown tool, invalid params…): keep its code only.
       return new ConnectorError({
-        ...this.#init('REMOTE_ERROR', `partner refused ${SEARCH_TOOL} (JSON-RPC error ${err.code})`, 200),
+        ...this.#init(c, 'REMOTE_ERROR', `partner refused ${SEARCH_TOOL} (JSON-RPC error ${err.code})`, 200),
         remoteCode: String(err.code),
       });
     }
     if (err instanceof Error && err.name === 'UnauthorizedError') {
-      return new ConnectorError(this.#init('HTTP_4XX', 'partner MCP endpoint requires authorization', 401));
+      return new ConnectorError(
+        this.#init(c, 'HTTP_4XX', 'partner MCP endpoint requires authorization', 401),
+      );
     }
     if (err instanceof TypeError && /fetch failed/i.test(err.message)) {
       return new RetryableConnectorError(
-        this.#init('NETWORK', `could not reach the partner MCP endpoint (${networkCode(err)})`),
+        this.#init(c, 'NETWORK', `could not reach the partner MCP endpoint (${networkCode(err)})`),
         { cause: err },
       );
     }
     // The SDK rejects answers that are not MCP (bad JSON-RPC, schema mismatch) with plain errors.
-    return this.#bad('partner MCP endpoint answered something that is not MCP');
+    return this.#bad(c, 'partner MCP endpoint answered something that is not MCP');
   }
 
-  #bad(message: string): ConnectorError {
-    return new ConnectorError(this.#init('BAD_RESPONSE', message, 200));
+  #bad(c: string, message: string): ConnectorError {
+    return new ConnectorError(this.#init(c, 'BAD_RESPONSE', message, 200));
   }
 
-  #cancelled(): ConnectorError {
-    return new ConnectorError(this.#init('CANCELLED', 'the call was cancelled by its caller'));
+  #cancelled(c: string): ConnectorError {
+    return new ConnectorError(this.#init(c, 'CANCELLED', 'the call was cancelled by its caller'));
   }
 
-  #init(code: ConnectorErrorInit['code'], message: string, status?: number): ConnectorErrorInit {
-    return { connector: this.name, code, message, status: status ?? null };
+  #init(
+    connector: string,
+    code: ConnectorErrorInit['code'],
+    message: string,
+    status?: number,
+  ): ConnectorErrorInit {
+    return { connector, code, message, status: status ?? null };
   }
 }
 

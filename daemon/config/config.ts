@@ -100,6 +100,12 @@ export interface Config {
   readonly paymentRefundWebhookUrl: string | undefined;
   /** `PAYMENT_REFUND_WEBHOOK_SECRET`: HMAC key of the refund webhook. Secret. @defaultValue undefined */
   readonly paymentRefundWebhookSecret: string | undefined;
+  /**
+   * `PAYMENT_REFUND_WEBHOOK_HONOURS_IDEMPOTENCY_KEY`: the receiver deduplicates on
+   * `Idempotency-Key`, so a failed refund request may be retried; false sends each exactly once.
+   * @defaultValue true
+   */
+  readonly paymentRefundWebhookHonoursIdempotencyKey: boolean;
   /** `DISCOVERY_PARTNER_TIMEOUT_MS`: how long DISCOVER_PRODUCTS waits for each partner's MCP answer. @defaultValue 3000 */
   readonly discoveryPartnerTimeoutMs: number;
   /** `ACTION_EVENTS_POLL_MS`: how often `GET /v1/actions/:id/events` looks for new events. @defaultValue 250 */
@@ -192,6 +198,7 @@ export const DEFAULTS = {
   appsScriptTimeoutMs: 10_000, // per bridge call
   shopifyApiVersion: SHOPIFY_API_VERSION, // '2026-10', pinned in bridges/shopify-admin/protocol.ts
   shopifyTimeoutMs: 10_000, // per GraphQL request attempt
+  paymentRefundWebhookHonoursIdempotencyKey: true, // retries allowed only when the receiver dedupes
   discoveryPartnerTimeoutMs: 3_000, // per partner: initialize + search_shop_catalog + answer
   actionEventsPollMs: 250, // between ledger reads of an open event stream
   connectorResilience: {}, // connector name → settings; none means the layer's defaults

@@ -1,6 +1,7 @@
 /**
  * `CONNECTOR_RESILIENCE`: per-connector resilience settings as one JSON object keyed by connector
- * name (`apps-script`, and the connectors added later), each overriding the layer's defaults
+ * name (`apps-script`, `shopify-admin`, `payment-webhook`, `shopify-mcp`, and one discovery partner
+ * as `shopify-mcp:<slug>`, which overrides `shopify-mcp` field by field), each overriding the layer's defaults
  * (`bridges/resilience/options.ts`, `RESILIENCE_DEFAULTS`). One variable rather than five per
  * connector: connectors come and go, and the schema below still names every bad field.
  *
@@ -52,7 +53,8 @@ export const ConnectorResilienceSchema = z.strictObject({
 
 export type ConnectorResilienceConfig = z.output<typeof ConnectorResilienceSchema>;
 
-const CONNECTOR_NAME = /^[a-z][a-z0-9-]{0,63}$/;
+/** A connector, or one partner of a fan-out connector: `shopify-mcp:<partner slug>`. */
+const CONNECTOR_NAME = /^[a-z][a-z0-9-]{0,63}(:[a-z0-9][a-z0-9_-]{0,63})?$/;
 
 /**
  * The variable's parser: a JSON object of connector name → settings.
@@ -80,7 +82,7 @@ export function connectorResilience() {
       if (!CONNECTOR_NAME.test(name)) {
         ctx.addIssue({
           code: 'custom',
-          message: `connector name ${JSON.stringify(name.slice(0, 64))} must be lower-case letters, digits and "-"`,
+          message: `connector name ${JSON.stringify(name.slice(0, 64))} must be lower-case letters, digits and "-" (a partner as <connector>:<slug>)`,
         });
         continue;
       }

@@ -85,6 +85,7 @@ function toConfig(env: ParsedEnv, authTokens: readonly AuthToken[]): Config {
     shopifyTimeoutMs: env.SHOPIFY_TIMEOUT_MS,
     paymentRefundWebhookUrl: env.PAYMENT_REFUND_WEBHOOK_URL,
     paymentRefundWebhookSecret: env.PAYMENT_REFUND_WEBHOOK_SECRET,
+    paymentRefundWebhookHonoursIdempotencyKey: env.PAYMENT_REFUND_WEBHOOK_HONOURS_IDEMPOTENCY_KEY,
     discoveryPartnerTimeoutMs: env.DISCOVERY_PARTNER_TIMEOUT_MS,
     actionEventsPollMs: env.ACTION_EVENTS_POLL_MS,
     connectorResilience: env.CONNECTOR_RESILIENCE ?? DEFAULTS.connectorResilience,

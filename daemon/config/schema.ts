@@ -186,6 +186,9 @@ export const ENV_SCHEMA = z
         'must be at least 16 characters, without surrounding spaces',
       )
       .optional(),
+    PAYMENT_REFUND_WEBHOOK_HONOURS_IDEMPOTENCY_KEY: bool().default(
+      DEFAULTS.paymentRefundWebhookHonoursIdempotencyKey,
+    ),
     APPS_SCRIPT_TIMEOUT_MS: int(100, 300_000).default(DEFAULTS.appsScriptTimeoutMs),
     SHOPIFY_SHOP_DOMAIN: pattern(
       SHOP_DOMAIN_PATTERN,

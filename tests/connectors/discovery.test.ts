@@ -262,6 +262,16 @@ describe('DiscoveryConnector against three stand-in partners', () => {
       originalId: 'gid://shopify/Product/8123',
     });
 
+    // Each partner has its own breaker and counters (`shopify-mcp:<slug>`), for /readyz.
+    const health = connector.bridgeHealth();
+    expect(Object.keys(health).sort()).toEqual([
+      'shopify-mcp:alpine',
+      'shopify-mcp:broken',
+      'shopify-mcp:slowco',
+    ]);
+    expect(health['shopify-mcp:slowco']).toMatchObject({ state: 'closed', lastError: { code: 'TIMEOUT' } });
+    expect(health['shopify-mcp:alpine']).toMatchObject({ counters: { calls: 1, failures: 0 } });
+
     // One progress record per partner, in arrival order: the slow one last.
     expect(progress.map((p) => (p.partner as { slug: string }).slug)).toEqual(['alpine', 'broken', 'slowco']);
     expect(progress.every((p) => p.kind === PARTNER_PROGRESS_KIND)).toBe(true);

@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { createResilience, httpJson } from '../../bridges/resilience/index.ts';
 import { loadConfig } from '../../daemon/config/index.ts';
-import { resilienceFor } from '../../daemon/connector-wiring.ts';
+import { createDefaultConnectors } from '../../connectors/registry.ts';
+import { refundWebhookOptions, resilienceFor, shopifyAdminOptions } from '../../daemon/connector-wiring.ts';
 import { EventBus } from '../../daemon/core/events.ts';
 import { createMetrics } from '../../daemon/metrics.ts';
 import { apiFixture } from '../support/api-fixture.ts';
@@ -88,5 +89,63 @@ describe('/readyz', () => {
       counters: { calls: 1, failures: 1, errorsByCode: { NETWORK: 1 } },
     });
     await f.close();
+  });
+});
+
+describe('retrofitted bridges in /readyz', () => {
+  it('reports shopify-admin and payment-webhook health under their own names, wired from configuration', () => {
+    const bus = new EventBus();
+    const config = loadConfig({
+      SHOPIFY_SHOP_DOMAIN: '127.0.0.1:1',
+      SHOPIFY_ADMIN_TOKEN: 'shpat_wiring_test_0123456789',
+      PAYMENT_REFUND_WEBHOOK_URL: 'http://127.0.0.1:1/refund',
+      PAYMENT_REFUND_WEBHOOK_SECRET: 'wiring-test-secret-0123456789',
+      CONNECTOR_RESILIENCE: JSON.stringify({
+        'shopify-admin': { breaker: { consecutiveFailures: 2 } },
+        'shopify-mcp': { retry: { attempts: 2 }, rateLimit: { limit: 5 } },
+        'shopify-mcp:alpine': { retry: { baseMs: 10 }, rateLimit: { limit: 1, burst: 2 } },
+      }),
+    });
+    const deps = {
+      bus,
+      redis: () => {
+        throw new Error('not used');
+      },
+    };
+    const shopify = shopifyAdminOptions(config, deps);
+    const refunds = refundWebhookOptions(config, deps);
+    expect(shopify).toMatchObject({ timeoutMs: 10_000, breaker: { consecutiveFailures: 2 } });
+    expect(refunds).toMatchObject({ honoursIdempotencyKey: true });
+    const registry = createDefaultConnectors({
+      ...(shopify && refunds ? { checkout: { shopify, refunds } } : {}),
+    });
+    const health = registry.health();
+    expect(health['shopify-admin']).toMatchObject({ state: 'closed', counters: { calls: 0 } });
+    expect(health['payment-webhook']).toMatchObject({ state: 'closed', counters: { calls: 0 } });
+    expect(JSON.stringify(health)).not.toContain('wiring-test-secret');
+    expect(JSON.stringify(health)).not.toContain('shpat_wiring_test');
+  });
+
+  it('merges a partner entry over the shopify-mcp entry, field by field', () => {
+    const config = loadConfig({
+      CONNECTOR_RESILIENCE: JSON.stringify({
+        'shopify-mcp': { timeoutMs: 2_000, retry: { attempts: 2 }, breaker: { consecutiveFailures: 4 } },
+        'shopify-mcp:alpine': { retry: { baseMs: 10 }, breaker: { halfOpenAfterMs: 5_000 } },
+      }),
+    });
+    const opts = resilienceFor('shopify-mcp:alpine', config, {
+      bus: new EventBus(),
+      redis: () => {
+        throw new Error('not used');
+      },
+    });
+    expect(opts).toMatchObject({
+      timeoutMs: 2_000,
+      retry: { attempts: 2, baseMs: 10 },
+      breaker: { consecutiveFailures: 4, halfOpenAfterMs: 5_000 },
+    });
+    expect(() => loadConfig({ CONNECTOR_RESILIENCE: '{"shopify-mcp:Bad Slug":{}}' })).toThrow(
+      /connector name/,
+    );
   });
 });

@@ -48,6 +48,8 @@ export interface ShopifyMcpStandIn {
   set(slug: string, partner: StandInPartner): void;
   /** `tools/call search_shop_catalog` calls received, in order. */
   readonly calls: StandInCall[];
+  /** HTTP requests that reached `slug`'s endpoint (any method, failed ones included). */
+  requests(slug: string): number;
   close(): Promise<void>;
 }
 
@@ -103,6 +105,7 @@ export async function startShopifyMcpStandIn(
 ): Promise<ShopifyMcpStandIn> {
   const scripts = new Map(Object.entries(partners));
   const calls: StandInCall[] = [];
+  const hits = new Map<string, number>();
   const pending = new Set<() => void>();
 
   const wait = (ms: number, signal: AbortSignal): Promise<void> =>
@@ -157,6 +160,7 @@ export async function startShopifyMcpStandIn(
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const m = /^\/([a-z0-9_-]+)\/api\/mcp$/.exec((req.url ?? '').split('?')[0] ?? '');
     const slug = m?.[1];
+    if (slug) hits.set(slug, (hits.get(slug) ?? 0) + 1);
     if (!slug || !scripts.has(slug)) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('no such shop');
       return;
@@ -199,6 +203,7 @@ export async function startShopifyMcpStandIn(
     endpoint: (slug) => `${url}/${slug}/api/mcp`,
     set: (slug, partner) => void scripts.set(slug, partner),
     calls,
+    requests: (slug) => hits.get(slug) ?? 0,
     async close() {
       for (const done of [...pending]) done();
       http.closeAllConnections();
