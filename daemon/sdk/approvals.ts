@@ -2,8 +2,8 @@
  * Human approvals over HTTP, for the CLI and for tools of on-call staff (`oncall`, `security`
  * or `admin` tokens).
  */
-import { SdkError } from './common.ts';
 import type { Client, RequestOptions } from './http.ts';
+import { staffCall } from './staff-call.ts';
 
 /** One command waiting for a person, as `GET /v1/approvals` lists it. */
 export interface PendingApproval {
@@ -13,42 +13,7 @@ export interface PendingApproval {
   readonly [key: string]: unknown;
 }
 
-async function call(
-  client: Client,
-  method: 'GET' | 'POST',
-  path: string,
-  body: unknown,
-  opts: RequestOptions,
-): Promise<unknown> {
-  const doFetch = client.fetch ?? fetch;
-  const res = await doFetch(
-    new URL(path, client.baseUrl.endsWith('/') ? client.baseUrl : `${client.baseUrl}/`),
-    {
-      method,
-      headers: {
-        authorization: `Bearer ${client.token}`,
-        accept: 'application/json',
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
-    },
-  );
-  const json = (await res.json().catch(() => undefined)) as
-    | { error?: { code?: string; message?: string; details?: unknown } }
-    | undefined;
-  if (!res.ok) {
-    throw new SdkError(
-      json?.error?.code ?? 'ORC_ERR_SDK_BAD_RESPONSE',
-      json?.error?.message ?? `HTTP ${res.status}`,
-      {
-        httpStatus: res.status,
-        ...(json?.error?.details ? { details: json.error.details as Record<string, unknown> } : {}),
-      },
-    );
-  }
-  return json;
-}
+const call = staffCall;
 
 /**
  * Lists the commands waiting for a person.

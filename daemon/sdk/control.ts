@@ -3,8 +3,8 @@
  * `admin` tokens). Each call answers with what the daemon did, or throws an {@link SdkError}
  * carrying the daemon's code (`ORC_ERR_CONTROL_*`, `ORC_ERR_API_*`).
  */
-import { SdkError } from './common.ts';
 import type { Client, RequestOptions } from './http.ts';
+import { staffCall } from './staff-call.ts';
 
 /** A halt or release scope; omit it for the master switch. */
 export interface ControlScope {
@@ -14,41 +14,15 @@ export interface ControlScope {
 
 export type ControlOperation = 'pause' | 'resume' | 'halt' | 'release';
 
-async function call(
+function call(
   client: Client,
   method: 'GET' | 'POST',
   path: string,
   body: unknown,
   opts: RequestOptions,
-): Promise<{ status: number; json: Record<string, unknown> }> {
-  const doFetch = client.fetch ?? fetch;
-  const res = await doFetch(
-    new URL(path, client.baseUrl.endsWith('/') ? client.baseUrl : `${client.baseUrl}/`),
-    {
-      method,
-      headers: {
-        authorization: `Bearer ${client.token}`,
-        accept: 'application/json',
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      signal: AbortSignal.timeout(opts.timeoutMs ?? 30_000),
-    },
-  );
-  const json = ((await res.json().catch(() => undefined)) ?? {}) as Record<string, unknown> & {
-    error?: { code?: string; message?: string; details?: Record<string, unknown> };
-  };
-  if (!res.ok) {
-    throw new SdkError(
-      json.error?.code ?? 'ORC_ERR_SDK_BAD_RESPONSE',
-      json.error?.message ?? `HTTP ${res.status}`,
-      {
-        httpStatus: res.status,
-        ...(json.error?.details ? { details: json.error.details } : {}),
-      },
-    );
-  }
-  return { status: res.status, json };
+): Promise<Record<string, unknown>> {
+  // A halt waits for every replica's acknowledgement: a longer default than other staff calls.
+  return staffCall(client, method, path, body, opts, 30_000);
 }
 
 /**
@@ -67,7 +41,7 @@ export async function control(
   body: { reason: string; scope?: ControlScope },
   opts: RequestOptions = {},
 ): Promise<Record<string, unknown>> {
-  return (await call(client, 'POST', `v1/control/${op}`, body, opts)).json;
+  return await call(client, 'POST', `v1/control/${op}`, body, opts);
 }
 
 /**
@@ -83,5 +57,5 @@ export async function controlStatus(
   client: Client,
   opts: RequestOptions = {},
 ): Promise<Record<string, unknown>> {
-  return (await call(client, 'GET', 'v1/control/status', undefined, opts)).json;
+  return await call(client, 'GET', 'v1/control/status', undefined, opts);
 }
