@@ -21,6 +21,7 @@ import {
   ConnectorResilience,
   type RateLimitOptions,
   type ResilienceListener,
+  withBridgeDefaults,
 } from '../resilience/index.ts';
 import {
   type AppsScriptRequest,
@@ -142,31 +143,11 @@ export class AppsScriptBridge {
     this.#maxResponseBytes = positive('maxResponseBytes', options.maxResponseBytes ?? d.maxResponseBytes);
     this.#now = options.now ?? Date.now;
     this.#fetch = options.fetch ?? globalThis.fetch;
-    const attempts = positive('retry.attempts', options.retry?.attempts ?? d.retry.attempts);
-    const consecutive = positive(
-      'breaker.consecutiveFailures',
-      options.breaker?.consecutiveFailures ?? d.breaker.consecutiveFailures,
-    );
     // Every call carries action_id, which the script deduplicates on, so every call is retried.
     this.#resilience = new ConnectorResilience(this.name, {
+      ...withBridgeDefaults(options, d),
       timeoutMs: this.#timeoutMs,
-      retry: {
-        attempts: Math.floor(attempts),
-        baseMs: positive('retry.baseMs', options.retry?.baseMs ?? d.retry.baseMs),
-        maxDelayMs: positive('retry.maxDelayMs', options.retry?.maxDelayMs ?? d.retry.maxDelayMs),
-      },
-      breaker: {
-        ...options.breaker,
-        consecutiveFailures: Math.floor(consecutive),
-        halfOpenAfterMs: positive(
-          'breaker.halfOpenAfterMs',
-          options.breaker?.halfOpenAfterMs ?? d.breaker.halfOpenAfterMs,
-        ),
-      },
       breakerCodes: TRANSPORT_CODES,
-      ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
-      ...(options.bulkhead ? { bulkhead: options.bulkhead } : {}),
-      ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     });
   }
 

@@ -18,6 +18,8 @@ export {
   type ResilienceOptions,
   type RetryOptions,
   resolveResilienceOptions,
+  type BridgeResilienceOptions,
+  withBridgeDefaults,
 } from './options.ts';
 export { GCRA_SCRIPT, RedisRateLimiter } from './rate-limit.ts';
 export {

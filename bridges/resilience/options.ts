@@ -183,3 +183,36 @@ function nonNegative(connector: string, field: string, v: number): number {
   if (!Number.isFinite(v) || v < 0) throw new TypeError(`${connector}: ${field} must be ≥ 0`);
   return v;
 }
+
+/** What a bridge passes through to the layer from its own options. */
+export type BridgeResilienceOptions = Pick<
+  ResilienceOptions,
+  'retry' | 'breaker' | 'rateLimit' | 'bulkhead' | 'onEvent'
+>;
+
+/**
+ * A bridge's own defaults for retries and the breaker, overridden field by field by what its
+ * caller gave; the layer validates the result (`resolveResilienceOptions`), so bridges do not
+ * repeat the checks.
+ *
+ * @example
+ * ```ts
+ * new ConnectorResilience('shopify-admin', {
+ *   ...withBridgeDefaults(options, { retry: { attempts: 3, baseMs: 250, maxDelayMs: 5_000 },
+ *     breaker: { consecutiveFailures: 5, halfOpenAfterMs: 30_000 } }),
+ *   timeoutMs: 10_000,
+ * });
+ * ```
+ */
+export function withBridgeDefaults(
+  given: BridgeResilienceOptions,
+  defaults: { readonly retry: RetryOptions; readonly breaker: BreakerOptions },
+): ResilienceOptions {
+  return {
+    retry: { ...defaults.retry, ...given.retry },
+    breaker: { ...defaults.breaker, ...given.breaker },
+    ...(given.rateLimit ? { rateLimit: given.rateLimit } : {}),
+    ...(given.bulkhead ? { bulkhead: given.bulkhead } : {}),
+    ...(given.onEvent ? { onEvent: given.onEvent } : {}),
+  };
+}

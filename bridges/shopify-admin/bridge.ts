@@ -32,6 +32,7 @@ import {
   ConnectorResilience,
   type RateLimitOptions,
   type ResilienceListener,
+  withBridgeDefaults,
 } from '../resilience/index.ts';
 import { CostBudget } from './cost-budget.ts';
 import {
@@ -185,32 +186,12 @@ export class ShopifyAdminBridge {
     );
     this.#fetch = options.fetch ?? globalThis.fetch;
     this.#budget = new CostBudget(options.now);
-    const attempts = positive('retry.attempts', options.retry?.attempts ?? d.retry.attempts);
-    const failures = positive(
-      'breaker.consecutiveFailures',
-      options.breaker?.consecutiveFailures ?? d.breaker.consecutiveFailures,
-    );
     // One layer for queries and mutations: a failing shop is failing for both. Whether a call
     // may be retried is decided per request (`idempotent`), never here.
     this.#resilience = new ConnectorResilience(this.name, {
+      ...withBridgeDefaults(options, d),
       timeoutMs: this.#timeoutMs,
-      retry: {
-        attempts: Math.floor(attempts),
-        baseMs: positive('retry.baseMs', options.retry?.baseMs ?? d.retry.baseMs),
-        maxDelayMs: positive('retry.maxDelayMs', options.retry?.maxDelayMs ?? d.retry.maxDelayMs),
-      },
-      breaker: {
-        ...options.breaker,
-        consecutiveFailures: Math.floor(failures),
-        halfOpenAfterMs: positive(
-          'breaker.halfOpenAfterMs',
-          options.breaker?.halfOpenAfterMs ?? d.breaker.halfOpenAfterMs,
-        ),
-      },
       breakerCodes: TRANSPORT_CODES,
-      ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
-      ...(options.bulkhead ? { bulkhead: options.bulkhead } : {}),
-      ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     });
   }
 
