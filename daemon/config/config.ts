@@ -137,6 +137,8 @@ export interface Config {
   readonly killSwitchTwoPerson: boolean;
   /** `KILL_SWITCH_RELEASE_REQUEST_TTL_MS`: how long a first release waits for its confirmation. @defaultValue 900000 */
   readonly killSwitchReleaseRequestTtlMs: number;
+  /** `KILL_SWITCH_HELD_SWEEP_MS`: how often HELD actions no halt covers are requeued. @defaultValue 30000 */
+  readonly killSwitchHeldSweepMs: number;
   /** `ANOMALY_AUTO_PAUSE`: a refresh storm pauses the poller by itself. @defaultValue true */
   readonly anomalyAutoPause: boolean;
   /** `ANOMALY_REFRESH_THRESHOLD`: unapproved REFRESH_TOKEN attempts (per agent or service) that make a storm. @defaultValue 5 */
@@ -213,6 +215,7 @@ export const DEFAULTS = {
   killSwitchAckTimeoutMs: 2_500, // above the staleness bound, so a silent replica has stopped itself
   killSwitchTwoPerson: false,
   killSwitchReleaseRequestTtlMs: 900_000, // 15 minutes for the second person
+  killSwitchHeldSweepMs: 30_000, // between sweeps for HELD actions a release left behind
   anomalyAutoPause: true,
   anomalyRefreshThreshold: 5, // unapproved REFRESH_TOKEN attempts…
   anomalyRefreshWindowMs: 600_000, // …in 10 minutes

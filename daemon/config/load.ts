@@ -100,6 +100,7 @@ function toConfig(env: ParsedEnv, authTokens: readonly AuthToken[]): Config {
     killSwitchAckTimeoutMs: env.KILL_SWITCH_ACK_TIMEOUT_MS,
     killSwitchTwoPerson: env.KILL_SWITCH_TWO_PERSON,
     killSwitchReleaseRequestTtlMs: env.KILL_SWITCH_RELEASE_REQUEST_TTL_MS,
+    killSwitchHeldSweepMs: env.KILL_SWITCH_HELD_SWEEP_MS,
     anomalyAutoPause: env.ANOMALY_AUTO_PAUSE,
     anomalyRefreshThreshold: env.ANOMALY_REFRESH_THRESHOLD,
     anomalyRefreshWindowMs: env.ANOMALY_REFRESH_WINDOW_MS,

@@ -235,6 +235,7 @@ export const ENV_SCHEMA = z
     KILL_SWITCH_RELEASE_REQUEST_TTL_MS: int(10_000, 86_400_000).default(
       DEFAULTS.killSwitchReleaseRequestTtlMs,
     ),
+    KILL_SWITCH_HELD_SWEEP_MS: int(1_000, 3_600_000).default(DEFAULTS.killSwitchHeldSweepMs),
     ANOMALY_AUTO_PAUSE: bool().default(DEFAULTS.anomalyAutoPause),
     ANOMALY_REFRESH_THRESHOLD: int(1, 1_000_000).default(DEFAULTS.anomalyRefreshThreshold),
     ANOMALY_REFRESH_WINDOW_MS: int(1_000, 86_400_000).default(DEFAULTS.anomalyRefreshWindowMs),

@@ -19,6 +19,7 @@ export interface KillSwitchConfig {
   readonly killSwitchAckTimeoutMs: number;
   readonly killSwitchTwoPerson: boolean;
   readonly killSwitchReleaseRequestTtlMs: number;
+  readonly killSwitchHeldSweepMs: number;
   readonly anomalyAutoPause: boolean;
   readonly anomalyRefreshThreshold: number;
   readonly anomalyRefreshWindowMs: number;
@@ -116,11 +117,18 @@ export async function createKillSwitch(
   });
   detector.attach();
 
+  // Releases requeue what they free; this catches what a release left behind (its replica died).
+  const sweeper = setInterval(() => {
+    control.sweepHeld().catch((err: unknown) => deps.onError?.('sweep of HELD actions failed', err));
+  }, config.killSwitchHeldSweepMs);
+  sweeper.unref();
+
   return {
     replica,
     control,
     detector,
     async stop() {
+      clearInterval(sweeper);
       detector.detach();
       await Promise.allSettled([...detector.pending]);
       await replica.stop();

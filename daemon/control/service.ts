@@ -246,7 +246,7 @@ export class ControlPlane {
         this.#o.store.pendingRelease(),
         this.#o.store.replicas(),
         Promise.all([...this.#o.queues].map(async ([name, q]) => ({ name, paused: await q.isPaused() }))),
-        this.#o.ledger.listActions({ status: 'HELD', limit: HELD_SCAN_LIMIT }),
+        this.#o.ledger.countActions({ status: 'HELD', limit: HELD_SCAN_LIMIT }),
       ]),
     );
     const st = state ?? EMPTY_STATE;
@@ -258,9 +258,21 @@ export class ControlPlane {
       queues,
       pending_release: pending ?? null,
       replicas,
-      held_actions: held.length,
+      held_actions: held,
       two_person_rule: this.#o.twoPerson,
     };
+  }
+
+  /**
+   * Requeues HELD actions that no halt covers any more. A release does this itself; the sweep
+   * (every `KILL_SWITCH_HELD_SWEEP_MS` on every replica) catches what a release left behind when
+   * its replica died half-way. Job ids carry the switch version, so a sweep racing a release
+   * queues each action once. Does nothing while this replica cannot read the switch.
+   */
+  async sweepHeld(): Promise<number> {
+    const st = this.#o.replica.state;
+    if (!st || this.#o.replica.stale) return 0;
+    return this.#requeueReleased(st.version);
   }
 
   /** Requeues the HELD actions this replica's gate now lets through (after a release). */

@@ -32,6 +32,7 @@ describe('/v1/control', () => {
         killSwitchAckTimeoutMs: 600,
         killSwitchTwoPerson: false,
         killSwitchReleaseRequestTtlMs: 60_000,
+        killSwitchHeldSweepMs: 60_000,
         anomalyAutoPause: true,
         anomalyRefreshThreshold: 5,
         anomalyRefreshWindowMs: 600_000,

@@ -57,6 +57,7 @@ const CONFIG = {
   killSwitchAckTimeoutMs: 600,
   killSwitchTwoPerson: false,
   killSwitchReleaseRequestTtlMs: 60_000,
+  killSwitchHeldSweepMs: 60_000,
   anomalyAutoPause: true,
   anomalyRefreshThreshold: 3,
   anomalyRefreshWindowMs: 60_000,
@@ -93,7 +94,12 @@ describe('kill switch', () => {
   /** One replica: its kill switch, a pipeline gated by it, and what it requeued. */
   async function replica(
     prefix: string,
-    opts: { queues?: Map<string, Queue>; twoPerson?: boolean; policy?: RegoPolicyEngine } = {},
+    opts: {
+      queues?: Map<string, Queue>;
+      twoPerson?: boolean;
+      policy?: RegoPolicyEngine;
+      requeueFails?: boolean;
+    } = {},
   ) {
     const bus = new EventBus();
     const alerts: OrchestratorEvents['alert'][] = [];
@@ -111,6 +117,7 @@ describe('kill switch', () => {
         queues: opts.queues ?? new Map(),
         connectorOf: () => connector.name,
         requeue: async (a) => {
+          if (opts.requeueFails) throw new Error('replica died while requeueing');
           requeued.push(a);
         },
       },
@@ -179,6 +186,21 @@ describe('kill switch', () => {
       ['halt', 'critical'],
       ['release', 'critical'],
     ]);
+  });
+
+  it('a sweep requeues the HELD actions a release left behind, and nothing while halted', async () => {
+    const prefix = randomName('ks');
+    const a = await replica(prefix);
+    const dying = await replica(prefix, { requeueFails: true });
+    await a.ks.control.halt({ by: 'alice', reason: 'incident' });
+    expect((await a.pipeline.process('q', check('left-1'))).status).toBe('HELD');
+    expect(await a.ks.control.sweepHeld()).toBe(0);
+    // The release is recorded, but its replica fails before requeueing anything.
+    await expect(dying.ks.control.release({ by: 'bob', reason: 'over' })).rejects.toThrow(/requeueing/);
+    expect(a.requeued).toEqual([]);
+    await a.ks.replica.refresh();
+    expect(await a.ks.control.sweepHeld()).toBe(1);
+    expect(a.requeued.map((r) => r.actionId)).toEqual(['left-1']);
   });
 
   it('halts by connector, command type and agent: only matching commands are held', async () => {

@@ -61,6 +61,7 @@ describe('runbooks', () => {
         killSwitchAckTimeoutMs: 600,
         killSwitchTwoPerson: false,
         killSwitchReleaseRequestTtlMs: 60_000,
+        killSwitchHeldSweepMs: 60_000,
         anomalyAutoPause: false,
         anomalyRefreshThreshold: 5,
         anomalyRefreshWindowMs: 600_000,
