@@ -5,6 +5,7 @@
  */
 import { Queue, type RedisOptions } from 'bullmq';
 import { Redis } from 'ioredis';
+import { scopedHaltCount } from './control/state.ts';
 import { RedisHistory } from './history/redis-history.ts';
 import { registerJuryReportMetrics } from './metrics-jury-report.ts';
 import { registerControlMetrics } from './metrics-control.ts';
@@ -300,6 +301,8 @@ export async function startDaemon(config: Config, opts: StartOptions = {}): Prom
         ok: Object.values(checks).every((c) => c.ok),
         checks,
         connectors: connectors.health(),
+        policy: { revision: policy.revision ?? null, engine: policy.kind },
+        kill_switch: switchView(killSwitch.replica),
       };
     },
   };
@@ -367,4 +370,15 @@ export async function startDaemon(config: Config, opts: StartOptions = {}): Prom
     return stopping;
   };
   return { url: address, killSwitch, bus, ledger, policy, stop };
+}
+
+/** What `/readyz` shows of this replica's kill switch (informational). */
+function switchView(replica: KillSwitch['replica']): Record<string, unknown> {
+  const st = replica.state;
+  return {
+    version: st?.version ?? null,
+    master_halted: st?.master.halted ?? null,
+    scoped_halts: st ? scopedHaltCount(st) : null,
+    stale: replica.stale,
+  };
 }

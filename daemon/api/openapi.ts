@@ -195,6 +195,17 @@ export const readySchema = {
         'Per connector: breaker state (closed, half-open, open), the last error envelope and counters. Informational: does not change `ready`.',
       additionalProperties: { type: 'object', additionalProperties: true },
     },
+    policy: {
+      type: 'object',
+      description: 'The policy in force: `revision` (sha256 of sources and data) and `engine`.',
+      additionalProperties: true,
+    },
+    kill_switch: {
+      type: 'object',
+      description:
+        "This replica's view of the kill switch: `version`, `master_halted`, `scoped_halts`, `stale` (it cannot read the switch, so it executes nothing). Informational: does not change `ready`.",
+      additionalProperties: true,
+    },
   },
 } as const;
 

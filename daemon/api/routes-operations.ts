@@ -91,9 +91,13 @@ export async function operationRoutes(app: FastifyInstance, opts: OperationRoute
       // Ready only if the service says so AND every check passed: a check that failed while the
       // aggregate says ok would otherwise route traffic to a half-working daemon.
       const ready = r.ok && Object.values(checks).every((c) => c.ok);
-      return reply
-        .code(ready ? 200 : 503)
-        .send(r.connectors === undefined ? { ready, checks } : { ready, checks, connectors: r.connectors });
+      return reply.code(ready ? 200 : 503).send({
+        ready,
+        checks,
+        ...(r.connectors === undefined ? {} : { connectors: r.connectors }),
+        ...(r.policy === undefined ? {} : { policy: r.policy }),
+        ...(r.kill_switch === undefined ? {} : { kill_switch: r.kill_switch }),
+      });
     },
   );
 

@@ -325,6 +325,10 @@ export interface Readiness {
      * connectors still run.
      */
     connectors?: Record<string, object>;
+    /** The policy in force (revision, engine): informational. */
+    policy?: Record<string, unknown>;
+    /** This replica's view of the kill switch (version, halts, stale): informational. */
+    kill_switch?: Record<string, unknown>;
   }>;
 }
 

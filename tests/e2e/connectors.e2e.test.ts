@@ -104,6 +104,12 @@ describe('connectors through the real daemon', () => {
         lastError: { connector: 'apps-script', code: 'TIMEOUT', retryable: true },
       },
     });
+    // The policy in force and this replica's view of the kill switch, as details.
+    expect(ready.body.policy).toMatchObject({
+      revision: expect.stringMatching(/^[0-9a-f]{64}$/),
+      engine: 'rego',
+    });
+    expect(ready.body.kill_switch).toMatchObject({ master_halted: false, scoped_halts: 0, stale: false });
     const metrics = await (await fetch(`${daemon.url}/metrics`)).text();
     expect(metrics).toMatch(
       /orchestrator_connector_requests_total\{connector="apps-script",code="HTTP_4XX"\} 2/,
