@@ -39,42 +39,15 @@ import { PipelineErrors } from '../errors/pipeline.ts';
 import type { JuryRequest, JuryResult } from '../../judges/jury.ts';
 import { buildPolicyInput } from '../policy/input.ts';
 import { failWithoutCall, heldPayload, runConnector } from './executor.ts';
+import { runApproved, type ApprovalStep } from './approval-step.ts';
 import { expireLapsed } from './expiry.ts';
+import { askJury, serviceOf } from './jury-step.ts';
 import { allowFast } from './fast-path.ts';
 import { type ExecutionGate, OPEN_GATE } from './gate.ts';
 import { Recorder, type Step } from './recorder.ts';
+import type { ProcessResult } from './result.ts';
 
 const NO_JURY = 'jury not configured: a person must approve';
-
-/** What the ledger keeps of a jury run: every juror's vote, its cost and the prompt it saw. */
-function juryRecord(r: JuryResult): Record<string, unknown> {
-  return {
-    outcome: r.outcome,
-    approvals: r.approvals,
-    required: r.required,
-    wall_ms: Math.round(r.wallMs),
-    cost_usd: r.costUsd,
-    ...(r.skipped ? { skipped: r.skipped } : {}),
-    votes: r.votes.map((v) => ({
-      juror: v.juror,
-      model: v.model,
-      status: v.status,
-      verdict: v.verdict,
-      confidence: v.confidence,
-      rationale: v.rationale,
-      risk_flags: v.risk_flags,
-      latency_ms: Math.round(v.latencyMs),
-      tokens: v.tokens,
-      cost_usd: v.costUsd,
-      prompt_hash: v.promptHash,
-    })),
-  };
-}
-
-function serviceOf(command: Record<string, unknown>): string | undefined {
-  const params = (command.params ?? {}) as Record<string, unknown>;
-  return typeof params.service === 'string' ? params.service : undefined;
-}
 
 /** The job payload the intake (and the SDK's enqueueCommand) put on the queue. */
 export interface CommandJob {
@@ -109,12 +82,7 @@ export interface PipelineDeps {
   readonly now?: () => Date;
 }
 
-/** The outcome of processing one job. */
-export interface ProcessResult {
-  readonly status: ActionStatus | 'DUPLICATE';
-  readonly agentId?: string;
-  readonly actionId?: string;
-}
+export type { ProcessResult };
 
 const AGENT_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -123,11 +91,21 @@ export class Pipeline {
   private readonly rec: Recorder;
   private readonly historyStore: HistoryStore;
   private readonly gate: ExecutionGate;
+  private readonly steps: ApprovalStep;
   constructor(deps: PipelineDeps) {
     this.d = deps;
     this.gate = deps.gate ?? OPEN_GATE;
     this.historyStore = deps.history ?? new LedgerHistory(deps.ledger, deps.historyWindowMs);
     this.rec = new Recorder(deps.ledger, deps.bus, this.historyStore);
+    this.steps = {
+      ledger: deps.ledger,
+      policy: deps.policy,
+      rec: this.rec,
+      now: deps.now,
+      history: (agentId, command) => this.history(agentId, command),
+      reread: (action, command) => this.reread(action, command),
+      execute: (action, command, from) => this.execute(action, command, from),
+    };
   }
 
   /**
@@ -218,7 +196,7 @@ export class Pipeline {
     history?: HistoryContext,
   ): Promise<ProcessResult> {
     const ids = { agentId: action.agentId, actionId: action.actionId };
-    if (action.status === 'NEEDS_APPROVAL') return this.approved(action, command, history);
+    if (action.status === 'NEEDS_APPROVAL') return runApproved(this.steps, action, command, history);
     if (TERMINAL_STATUSES.has(action.status)) return { status: 'DUPLICATE', ...ids };
     if (action.status === 'HELD' && this.stillHeld(action)) return { status: 'HELD', ...ids };
     if (action.status === 'EXECUTING') {
@@ -396,7 +374,7 @@ export class Pipeline {
         return 'RACED';
       }
       decided();
-      return this.judge(action, command, decision, history);
+      return askJury(this.d, this.rec, action, command, decision, history);
     }
 
     if (decision.action === 'judge') {
@@ -461,156 +439,6 @@ export class Pipeline {
       commandType: action.commandType,
       connector,
     }).open;
-  }
-
-  /**
-   * Asks the jury. A majority (or the panel's rule) approves → APPROVED (executed next);
-   * anything else, including a jury that cannot answer, → NEEDS_APPROVAL with an alert.
-   */
-  private async judge(
-    action: ActionRecord,
-    command: Record<string, unknown>,
-    decision: PolicyDecision,
-    history: HistoryContext,
-  ): Promise<ActionStatus | 'RACED'> {
-    let result: JuryResult | undefined;
-    let failure: string | undefined;
-    try {
-      result = await this.d.jury!({
-        command,
-        policy: { risk: decision.risk, reasons: decision.reasons },
-        history,
-        agent: { id: action.agentId, queue: action.queue },
-      });
-    } catch (err) {
-      failure = err instanceof Error ? err.message : String(err);
-    }
-    const jury = result ? juryRecord(result) : null;
-    if (result) {
-      this.d.bus.emit('judged', {
-        agentId: action.agentId,
-        actionId: action.actionId,
-        commandType: action.commandType,
-        outcome: result.outcome,
-        wallMs: result.wallMs,
-        votes: result.votes.map((v) => ({
-          juror: v.juror,
-          status: v.status,
-          verdict: v.verdict,
-          latencyMs: v.latencyMs,
-          tokens: { prompt: v.tokens.prompt, completion: v.tokens.completion },
-          costUsd: v.costUsd,
-        })),
-      });
-    }
-    // Shadow mode: the verdict is recorded so it can be compared with people's decisions, but a
-    // person decides every judge-bound command.
-    if (result?.outcome === 'approve' && !this.d.juryShadow) {
-      return (await this.rec.move(action, 'APPROVED', { jury }, { from: ['JUDGING'] }))
-        ? 'APPROVED'
-        : 'RACED';
-    }
-    const reason = failure
-      ? 'the jury could not answer: a person must decide'
-      : this.d.juryShadow
-        ? 'jury in shadow mode: its verdict is recorded; a person decides'
-        : 'the jury did not approve: a person must decide';
-    if (
-      !(await this.rec.move(
-        action,
-        'NEEDS_APPROVAL',
-        { reason, jury, ...(failure ? { error: failure } : {}) },
-        { from: ['JUDGING'] },
-      ))
-    ) {
-      return 'RACED';
-    }
-    if (failure) {
-      this.rec.alert(
-        'jury_unavailable',
-        'high',
-        `Jury could not decide ${action.actionId}`,
-        {
-          agent: action.agentId,
-          service: serviceOf(command) ?? null,
-          action_id: action.actionId,
-          command_type: action.commandType,
-          error: failure,
-        },
-        ['operations', 'engineering'],
-      );
-    }
-    this.rec.needsApproval(action);
-    return 'NEEDS_APPROVAL';
-  }
-
-  /**
-   * A job for an action waiting for a person (requeued by `POST /v1/approvals`, or a replay).
-   * Only an unused, unexpired approve grant for this exact command moves it on, and consuming
-   * it is atomic, so a replayed job or approval does nothing the second time. The current policy
-   * decides again first: a block now wins over the approval.
-   */
-  private async approved(
-    action: ActionRecord,
-    command: Record<string, unknown> & { action_id: string; command_type: string },
-    history?: HistoryContext,
-  ): Promise<ProcessResult> {
-    const ids = { agentId: action.agentId, actionId: action.actionId };
-    const grant = await this.d.ledger.consumeGrant(action.agentId, action.actionId);
-    if (!grant) {
-      // An approval that lapsed unused ends the action now rather than at the next sweep.
-      const expired = await expireLapsed(this.d.ledger, this.rec, { limit: 1, ...ids });
-      return { status: expired > 0 ? 'EXPIRED' : 'DUPLICATE', ...ids };
-    }
-    if (grant.decision !== 'approve') return { status: 'DUPLICATE', ...ids };
-    if (grant.paramsDigest !== action.payloadHash) {
-      this.rec.alert('approval_mismatch', 'high', `Approval of ${action.actionId} was for another command`, {
-        agent: action.agentId,
-        action_id: action.actionId,
-        approver: grant.approver,
-      });
-      return { status: 'DUPLICATE', ...ids };
-    }
-    const input = buildPolicyInput(
-      command,
-      { id: action.agentId, queue: action.queue },
-      history ?? (await this.history(action.agentId, command)),
-      (this.d.now ?? (() => new Date()))(),
-    );
-    let decision: PolicyDecision | undefined;
-    let failure: string | undefined;
-    try {
-      decision = this.d.policy.decide(input);
-    } catch (err) {
-      failure = err instanceof Error ? err.message : String(err);
-    }
-    const approval = {
-      approver: grant.approver,
-      reason: grant.reason,
-      granted_revision: grant.policyRevision,
-    };
-    if (!decision || decision.action === 'block') {
-      // Fail closed: a policy that blocks now, or cannot answer, wins over the person's approval.
-      const reasons = decision?.reasons ?? [`policy could not answer: ${failure}`];
-      const rationale = `Approved by ${grant.approver}, but blocked by the current policy: ${reasons.join(' ')}`;
-      const step = { to: 'BLOCKED' as const, payload: { rationale, approval, reasons } };
-      if (!(await this.rec.advance(action, [step], ['NEEDS_APPROVAL'], decision))) {
-        return this.reread(action, command);
-      }
-      this.rec.alert(
-        'approval_overridden',
-        decision?.alert?.severity ?? 'high',
-        rationale,
-        { agent: action.agentId, action_id: action.actionId, command_type: action.commandType, reasons },
-        decision?.alert?.teams ?? ['security', 'operations'],
-      );
-      return { status: 'BLOCKED', ...ids };
-    }
-    const step = { to: 'APPROVED' as const, payload: { ...approval, revision: decision.revision } };
-    if (!(await this.rec.advance(action, [step], ['NEEDS_APPROVAL'], decision))) {
-      return this.reread(action, command);
-    }
-    return this.execute(action, command, 'APPROVED');
   }
 
   /**
