@@ -5,6 +5,7 @@
  */
 import { Queue, type RedisOptions } from 'bullmq';
 import { Redis } from 'ioredis';
+import { attachBreakerAlerts } from './alerts/breaker-alerts.ts';
 import { scopedHaltCount } from './control/state.ts';
 import { RedisHistory } from './history/redis-history.ts';
 import { registerJuryReportMetrics } from './metrics-jury-report.ts';
@@ -120,6 +121,9 @@ export async function startDaemon(config: Config, opts: StartOptions = {}): Prom
   await alerts.ready();
   alerts.attach(bus);
   alerts.start();
+  attachBreakerAlerts(bus, alerts, (err) =>
+    logger.warn({ err: (err as Error).message }, 'could not resolve a circuit breaker incident'),
+  );
 
   // Subscribed before the policy loads, so no policy alert is missed.
   const policy = await createPolicyEngine(config, bus, logger).catch(async (err: unknown) => {
