@@ -44,24 +44,29 @@ export interface FastPathJob {
 }
 
 /**
- * Runs an allowed, not yet recorded command end to end; undefined when the ordinary path must
- * take it (nothing has been written then).
+ * What the fast path did: ran the command (`done`), or left it to the ordinary path with the
+ * decision it already made (`decided`; absent when the policy could not answer), so the policy
+ * is not asked twice for the same command.
+ */
+export type FastOutcome =
+  | { readonly done: { status: 'SUCCESS' | 'FAILED' | 'HELD'; agentId: string; actionId: string } }
+  | { readonly done?: undefined; readonly decided?: PolicyDecision };
+
+/**
+ * Runs an allowed, not yet recorded command end to end, or hands it to the ordinary path
+ * (nothing has been written then).
  *
  * @example
  * ```ts
- * const done = await allowFast(deps, recorder, { queue, agentId, command, payloadHash, history });
- * if (!done) return ordinaryPath();
+ * const fast = await allowFast(deps, recorder, { queue, agentId, command, payloadHash, history });
+ * if (fast.done) return fast.done;
+ * return ordinaryPath(fast.decided);
  * ```
  */
-export async function allowFast(
-  d: FastPathDeps,
-  rec: Recorder,
-  job: FastPathJob,
-): Promise<{ status: 'SUCCESS' | 'FAILED' | 'HELD'; agentId: string; actionId: string } | undefined> {
+export async function allowFast(d: FastPathDeps, rec: Recorder, job: FastPathJob): Promise<FastOutcome> {
   const { command, agentId } = job;
   const t0 = performance.now();
   let decision: PolicyDecision;
-  let connector: Connector;
   try {
     decision = d.policy.decide(
       buildPolicyInput(
@@ -71,13 +76,19 @@ export async function allowFast(
         (d.now ?? (() => new Date()))(),
       ),
     );
-    if (decision.action !== 'allow') return undefined;
-    connector = d.connectors.forType(command.command_type);
   } catch {
-    // The ordinary path decides again and records the failure (BLOCKED or FAILED, with alerts).
-    return undefined;
+    // The ordinary path asks again and records the failure (BLOCKED, with an alert).
+    return {};
   }
   d.bus.emit('stage', { stage: 'policy', ms: performance.now() - t0, commandType: command.command_type });
+  if (decision.action !== 'allow') return { decided: decision };
+  let connector: Connector;
+  try {
+    connector = d.connectors.forType(command.command_type);
+  } catch {
+    // The ordinary path records FAILED (no connector) with the decision.
+    return { decided: decision };
+  }
   // A halt covering this command: the ordinary path records it HELD, to be released later.
   const subject = {
     agentId,
@@ -85,7 +96,7 @@ export async function allowFast(
     commandType: command.command_type,
     connector: connector.name,
   };
-  if (!d.gate.check(subject).open) return undefined;
+  if (!d.gate.check(subject).open) return { decided: decision };
 
   const steps: Step[] = [
     { to: 'EVALUATING', payload: {} },
@@ -114,7 +125,7 @@ export async function allowFast(
     decision,
   );
   d.bus.emit('stage', { stage: 'ledger', ms: performance.now() - t1, commandType: command.command_type });
-  if (!action) return undefined;
+  if (!action) return { decided: decision };
 
   rec.announce(action, undefined, 'QUEUED', { source: 'queue' });
   let from: ActionStatus = 'QUEUED';
@@ -129,5 +140,5 @@ export async function allowFast(
     decision,
   });
   // runConnector asks the gate once more in the step that starts the call.
-  return runConnector(rec, d.bus, action, command, connector, d.gate);
+  return { done: await runConnector(rec, d.bus, action, command, connector, d.gate) };
 }

@@ -42,7 +42,7 @@ import { failWithoutCall, heldPayload, runConnector } from './executor.ts';
 import { runApproved, type ApprovalStep } from './approval-step.ts';
 import { expireLapsed } from './expiry.ts';
 import { askJury, serviceOf } from './jury-step.ts';
-import { allowFast } from './fast-path.ts';
+import { allowFast, type FastOutcome, type FastPathDeps } from './fast-path.ts';
 import { type ExecutionGate, OPEN_GATE } from './gate.ts';
 import { Recorder, type Step } from './recorder.ts';
 import type { ProcessResult } from './result.ts';
@@ -92,11 +92,13 @@ export class Pipeline {
   private readonly historyStore: HistoryStore;
   private readonly gate: ExecutionGate;
   private readonly steps: ApprovalStep;
+  private readonly fastDeps: FastPathDeps;
   constructor(deps: PipelineDeps) {
     this.d = deps;
     this.gate = deps.gate ?? OPEN_GATE;
     this.historyStore = deps.history ?? new LedgerHistory(deps.ledger, deps.historyWindowMs);
     this.rec = new Recorder(deps.ledger, deps.bus, this.historyStore);
+    this.fastDeps = { ...deps, gate: this.gate };
     this.steps = {
       ledger: deps.ledger,
       policy: deps.policy,
@@ -138,23 +140,17 @@ export class Pipeline {
 
     const hash = payloadHash(command);
     const history = await this.history(agentId, command);
-    const fast =
+    const fast: FastOutcome =
       data.recorded === true
-        ? undefined
-        : await allowFast({ ...this.d, gate: this.gate }, this.rec, {
-            queue,
-            agentId,
-            command,
-            payloadHash: hash,
-            history,
-          });
-    if (fast) {
+        ? {}
+        : await allowFast(this.fastDeps, this.rec, { queue, agentId, command, payloadHash: hash, history });
+    if (fast.done) {
       this.d.bus.emit('stage', {
         stage: 'total',
         ms: performance.now() - started,
         commandType: command.command_type,
       });
-      return fast;
+      return fast.done;
     }
     const { created, action } = await this.d.ledger.createAction({
       agentId,
@@ -180,7 +176,7 @@ export class Pipeline {
       );
       return { status: 'DUPLICATE', agentId, actionId: command.action_id };
     }
-    const result = await this.resume(action, command, history);
+    const result = await this.resume(action, command, history, fast.decided);
     this.d.bus.emit('stage', {
       stage: 'total',
       ms: performance.now() - started,
@@ -194,6 +190,7 @@ export class Pipeline {
     action: ActionRecord,
     command: Record<string, unknown> & { action_id: string; command_type: string },
     history?: HistoryContext,
+    decided?: PolicyDecision,
   ): Promise<ProcessResult> {
     const ids = { agentId: action.agentId, actionId: action.actionId };
     if (action.status === 'NEEDS_APPROVAL') return runApproved(this.steps, action, command, history);
@@ -230,6 +227,7 @@ export class Pipeline {
         action,
         command,
         history ?? (await this.history(action.agentId, command)),
+        decided,
       );
       if (outcome === 'RACED') return this.reread(action, command);
       if (typeof outcome === 'object')
@@ -267,15 +265,10 @@ export class Pipeline {
     action: ActionRecord,
     command: Record<string, unknown> & { command_type: string },
     history: HistoryContext,
+    given?: PolicyDecision,
   ): Promise<ActionStatus | { connector: Connector } | 'RACED'> {
     const t0 = performance.now();
     const service = serviceOf(command);
-    const input = buildPolicyInput(
-      command,
-      { id: action.agentId, queue: action.queue },
-      history,
-      (this.d.now ?? (() => new Date()))(),
-    );
     const from: ActionStatus[] = [action.status];
     // A held action enters EVALUATING again: the policy in force now decides, not the one that
     // allowed it before the halt.
@@ -286,7 +279,17 @@ export class Pipeline {
 
     let decision: PolicyDecision;
     try {
-      decision = this.d.policy.decide(input);
+      // The fast path may have decided already for this job; the policy is not asked twice.
+      decision =
+        given ??
+        this.d.policy.decide(
+          buildPolicyInput(
+            command,
+            { id: action.agentId, queue: action.queue },
+            history,
+            (this.d.now ?? (() => new Date()))(),
+          ),
+        );
     } catch (err) {
       const e =
         err instanceof OrchestratorError
@@ -308,11 +311,13 @@ export class Pipeline {
       );
       return 'BLOCKED';
     }
-    this.d.bus.emit('stage', {
-      stage: 'policy',
-      ms: performance.now() - t0,
-      commandType: action.commandType,
-    });
+    if (!given) {
+      this.d.bus.emit('stage', {
+        stage: 'policy',
+        ms: performance.now() - t0,
+        commandType: action.commandType,
+      });
+    }
 
     const summary = {
       action: decision.action,

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectorRegistry } from '../../connectors/registry.ts';
 import { EventBus, type OrchestratorEvents } from '../../daemon/core/events.ts';
-import type { Connector, Ledger } from '../../daemon/core/types.ts';
+import type { Connector, Ledger, PolicyEngine } from '../../daemon/core/types.ts';
 import { createLedger } from '../../daemon/ledger/create.ts';
 import { Pipeline } from '../../daemon/pipeline/pipeline.ts';
 import { RegoPolicyEngine } from '../../daemon/policy/rego-engine.ts';
@@ -34,7 +34,7 @@ function countingConnector(): Connector & { calls: number } {
 
 function setup(
   ledger: Ledger,
-  policy: RegoPolicyEngine,
+  policy: PolicyEngine,
   extra: Partial<ConstructorParameters<typeof Pipeline>[0]> = {},
 ) {
   const bus = new EventBus();
@@ -92,6 +92,40 @@ describe('pipeline fails closed', () => {
     const events = await ledger.events('agent-1', 'ok-1');
     expect(events.map((e) => e.status)).toEqual(['QUEUED', 'EVALUATING', 'ALLOWED', 'EXECUTING', 'SUCCESS']);
     expect(await ledger.decisions('agent-1', 'ok-1')).toHaveLength(1);
+  });
+
+  it('asks the policy once per command, whatever it decides', async () => {
+    let asked = 0;
+    const counting: PolicyEngine = {
+      kind: 'rego',
+      get revision() {
+        return policy.revision;
+      },
+      decide(input) {
+        asked++;
+        return policy.decide(input);
+      },
+      close: async () => {},
+    };
+    const { pipeline } = setup(ledger, counting);
+    const job = (id: string, command_type: string, service: string) => ({
+      agent_id: `agent-once-${id}`,
+      command: { action_id: id, command_type, params: { service } },
+    });
+    const outcomes: [string, number][] = [];
+    for (const [id, type, service] of [
+      ['once-allow', 'CHECK_INTEGRATION_STATUS', 'mailchimp'],
+      ['once-judge', 'REFRESH_TOKEN', 'once-svc-1'],
+      ['once-block', 'CONNECT_INTEGRATION', 'once-svc-2'],
+    ] as const) {
+      asked = 0;
+      outcomes.push([(await pipeline.process('q', job(id, type, service))).status, asked]);
+    }
+    expect(outcomes).toEqual([
+      ['SUCCESS', 1],
+      ['NEEDS_APPROVAL', 1],
+      ['BLOCKED', 1],
+    ]);
   });
 
   it('executes nothing and rejects (so the queue retries) when the ledger cannot be written', async () => {
