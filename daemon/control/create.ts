@@ -3,6 +3,7 @@
  * pipeline's gate), the control plane and the refresh-storm detector. `daemon/main.ts` calls it
  * before the poller starts, so no job is processed before the switch state was read.
  */
+import type { Config } from '../config/config.ts';
 import type { Queue, RedisOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { EventBus } from '../core/events.ts';
@@ -12,18 +13,20 @@ import { SwitchReplica } from './replica.ts';
 import { ControlPlane } from './service.ts';
 import { SwitchStore } from './store.ts';
 
-export interface KillSwitchConfig {
-  readonly killSwitchPrefix: string;
-  readonly killSwitchRefreshMs: number;
-  readonly killSwitchStaleMs: number;
-  readonly killSwitchAckTimeoutMs: number;
-  readonly killSwitchTwoPerson: boolean;
-  readonly killSwitchReleaseRequestTtlMs: number;
-  readonly killSwitchHeldSweepMs: number;
-  readonly anomalyAutoPause: boolean;
-  readonly anomalyRefreshThreshold: number;
-  readonly anomalyRefreshWindowMs: number;
-}
+/** The settings the kill switch reads (validated with the rest of the config at start-up). */
+export type KillSwitchConfig = Pick<
+  Config,
+  | 'killSwitchPrefix'
+  | 'killSwitchRefreshMs'
+  | 'killSwitchStaleMs'
+  | 'killSwitchAckTimeoutMs'
+  | 'killSwitchTwoPerson'
+  | 'killSwitchReleaseRequestTtlMs'
+  | 'killSwitchHeldSweepMs'
+  | 'anomalyAutoPause'
+  | 'anomalyRefreshThreshold'
+  | 'anomalyRefreshWindowMs'
+>;
 
 export interface KillSwitch {
   readonly replica: SwitchReplica;
