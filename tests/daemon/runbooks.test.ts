@@ -135,6 +135,39 @@ describe('runbooks', () => {
     }
   });
 
+  it('docs/api.md lists every route the API serves, and no route it does not', () => {
+    const table = readFileSync(join(ROOT, 'docs/api.md'), 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('| `'));
+    const documented = new Set<string>();
+    for (const row of table) {
+      // `POST /v1/control/pause`, `/resume` names two routes; query strings are not part of one.
+      const cell = row.split('|')[1] ?? '';
+      const names = [...cell.matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
+      const first = /^(GET|POST|PUT|DELETE) (\S+)$/.exec(names[0] ?? '');
+      if (!first) continue;
+      const method = first[1]!;
+      const base = first[2]!.split('?')[0]!;
+      documented.add(`${method} ${base}`);
+      for (const more of names.slice(1)) {
+        const [m, path] = more.includes(' ') ? more.split(' ') : [method, more];
+        const full =
+          path!.startsWith('/v1/') || path === '/docs/json' ? path! : base.replace(/\/[^/]+$/, path!);
+        documented.add(`${m} ${full.split('?')[0]}`);
+      }
+    }
+    const served = new Set(
+      world.routes
+        .filter((r) => r.method !== 'HEAD' && !r.url.startsWith('/docs/') && r.url !== '/docs')
+        .map((r) => `${r.method} ${r.url}`),
+    );
+    expect([...served].filter((r) => !documented.has(r)).sort(), 'served but not in docs/api.md').toEqual([]);
+    expect(
+      [...documented].filter((r) => !served.has(r) && !r.startsWith('GET /docs')).sort(),
+      'in docs/api.md but not served',
+    ).toEqual([]);
+  });
+
   it.each(runbookFiles)('%s: every command and link exists', (file) => {
     const text = readFileSync(join(ROOT, 'runbooks', file), 'utf8');
     expect(extractCommands(text).length, 'a runbook gives commands to type').toBeGreaterThan(0);
