@@ -45,7 +45,7 @@ function writeObject(value: object, stack: object[], path: string): string {
   // Dates and other toJSON carriers: JSON.stringify uses toJSON, so the peer sees its result.
   const toJSON = (value as { toJSON?: unknown }).toJSON;
   if (typeof toJSON === 'function') return write(toJSON.call(value), stack, path);
-  if (stack.includes(value)) throw new TypeError(`canonicalJSON: ${path} is circular`);
+  if (stack.includes(value)) throw new TypeError(`canonicalJSON: ${path} is circular (a cyclic structure)`);
   stack.push(value);
   try {
     if (Array.isArray(value)) {

@@ -9,58 +9,11 @@
  */
 import { createHash } from 'node:crypto';
 
-/**
- * Serializes a JSON value canonically. Throws a `TypeError` on values JSON cannot carry
- * faithfully (non-finite numbers, bigint, functions, symbols, cycles) rather than guess: two
- * different commands must never share a form.
- *
- * @example
- * ```ts
- * canonicalJSON({ b: [1, { d: true, c: null }], a: 'x' }); // '{"a":"x","b":[1,{"c":null,"d":true}]}'
- * ```
- */
-export function canonicalJSON(value: unknown): string {
-  return write(value, new Set());
-}
+// One canonical JSON for the whole project: the Apps Script bridge signs with it, and the payload
+// hash of a command uses the same serialization (bridges/ cannot import the daemon, so it lives there).
+import { canonicalJSON } from '../../bridges/canonical.ts';
 
-function write(value: unknown, ancestors: Set<object>): string {
-  if (value === null) return 'null';
-  switch (typeof value) {
-    case 'string':
-    case 'boolean':
-      return JSON.stringify(value);
-    case 'number':
-      if (!Number.isFinite(value)) throw new TypeError(`canonicalJSON: non-finite number ${value}`);
-      return JSON.stringify(value);
-    case 'object':
-      break;
-    default:
-      throw new TypeError(`canonicalJSON: cannot serialize a ${typeof value}`);
-  }
-  const obj = value as object;
-  // Honour toJSON (Dates) as JSON.stringify does, so the hash matches what is stored.
-  const toJSON = (obj as { toJSON?: unknown }).toJSON;
-  if (typeof toJSON === 'function') return write(toJSON.call(obj), ancestors);
-  if (ancestors.has(obj)) throw new TypeError('canonicalJSON: cyclic structure');
-  ancestors.add(obj);
-  let out: string;
-  if (Array.isArray(obj)) {
-    // Like JSON.stringify: holes and undefined elements are null, so indexes keep their meaning.
-    out = `[${Array.from(obj, (v) => (v === undefined ? 'null' : write(v, ancestors))).join(',')}]`;
-  } else {
-    const record = obj as Record<string, unknown>;
-    const parts: string[] = [];
-    // Default sort compares UTF-16 code units, which is exactly what JCS prescribes.
-    for (const key of Object.keys(record).sort()) {
-      const v = record[key];
-      if (v === undefined) continue; // absent and undefined are the same JSON
-      parts.push(`${JSON.stringify(key)}:${write(v, ancestors)}`);
-    }
-    out = `{${parts.join(',')}}`;
-  }
-  ancestors.delete(obj);
-  return out;
-}
+export { canonicalJSON };
 
 /**
  * The payload hash of a command: lowercase hex sha256 of its canonical JSON. Hashes the whole
