@@ -30,9 +30,10 @@ import {
   typeName,
   type Value,
 } from '../value.ts';
-import { type ParsedURL, parseURL } from './aws-url.ts';
+import { fromUtf8 } from './encoding-go.ts';
 import { goMarshal } from './encoding-json.ts';
-import { argObject, type BuiltinRegistry, operandError } from './registry.ts';
+import { escapedPath, type NetURL, parseURL, URLError } from './go-url.ts';
+import { argObject, type BuiltinRegistry, builtinError, operandError } from './registry.ts';
 
 const enc = new TextEncoder();
 
@@ -69,7 +70,7 @@ function amzDates(ns: bigint): [string, string] {
 function signV4(
   headers: Map<string, string>,
   method: string,
-  url: ParsedURL,
+  url: NetURL,
   body: Uint8Array,
   service: string,
   creds: Credentials,
@@ -80,7 +81,7 @@ function signV4(
   const [dateNow, isoNow] = amzDates(ns);
 
   const awsHeaders = new Map<string, string>([
-    ['host', url.host],
+    ['host', fromUtf8(url.host)],
     ['x-amz-date', isoNow],
   ]);
   if (service === 's3' || service === 'glacier') awsHeaders.set('x-amz-content-sha256', contentSha256);
@@ -96,7 +97,7 @@ function signV4(
   const signedHeaders = keys.join(';');
   const canonical = [
     method,
-    url.escapedPath,
+    escapedPath(url),
     url.rawQuery,
     ...keys.map((k) => `${k}:${toSign.get(k)}`),
     '',
@@ -222,7 +223,13 @@ function signReq(args: Value[]): Value {
   if (invalidParams.length > 0) {
     operandError(1, `invalid values for required request parameters(s): ${setText(invalidParams)}`);
   }
-  const url = parseURL(urlValue as string);
+  let url: NetURL;
+  try {
+    url = parseURL(urlValue as string);
+  } catch (e) {
+    if (e instanceof URLError) builtinError(e.message);
+    throw e;
+  }
   const method = methodValue as string;
 
   const rawBody = objGet(req, 'raw_body');

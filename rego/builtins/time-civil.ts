@@ -1,7 +1,7 @@
 /**
- * Proleptic-Gregorian civil dates for the time builtins (time.ts) and Go's layouts
- * (time-layout.ts, time-parse.ts): days since the epoch to and from year-month-day, and a
- * broken-down time in some zone.
+ * Proleptic-Gregorian civil dates for the time builtins (time.ts), Go's layouts
+ * (time-layout.ts, time-parse.ts) and X.509 validity times (x509-der.ts): days since the epoch
+ * to and from year-month-day, and a broken-down time in some zone.
  */
 
 export function floorDiv(a: number, b: number): number {
@@ -31,7 +31,10 @@ export function daysFromCivil(y: number, m: number, d: number): number {
   return era * 146097 + doe - 719468;
 }
 
-/** The civil date of a day number (days since 1970-01-01). */
+/**
+ * The civil date of a day number (days since 1970-01-01): the inverse of daysFromCivil
+ * (Howard Hinnant's algorithm).
+ */
 export function civilFromDays(z: number): { year: number; month: number; day: number } {
   const zz = z + 719468;
   const era = floorDiv(zz, 146097);

@@ -4,7 +4,7 @@
  * high-tag-number form, minimal INTEGER encodings, DER booleans. Every reader returns
  * `undefined` where cryptobyte returns false; callers turn that into Go's error text.
  */
-import { daysFromCivil, daysIn } from './time-civil.ts';
+import { civilFromDays, daysFromCivil, daysIn } from './time-civil.ts';
 
 export const TAG = {
   BOOLEAN: 0x01,
@@ -267,7 +267,7 @@ export function timeJSON(t: GoTime): string {
   const local = t.sec + t.offset;
   const days = Math.floor(local / 86400);
   const secOfDay = local - days * 86400;
-  const { year, month, day } = civil(days);
+  const { year, month, day } = civilFromDays(days);
   let s = `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}T${pad(Math.floor(secOfDay / 3600), 2)}:${pad(Math.floor((secOfDay % 3600) / 60), 2)}:${pad(secOfDay % 60, 2)}`;
   if (t.nsec > 0) s += `.${pad(t.nsec, 9).replace(/0+$/, '')}`;
   if (t.offset === 0) return `${s}Z`;
@@ -278,21 +278,6 @@ export function timeJSON(t: GoTime): string {
 /** time.Time.Format(time.RFC3339) in UTC, for error messages. */
 export function timeRFC3339(t: GoTime): string {
   return timeJSON({ sec: t.sec, nsec: 0, offset: t.offset });
-}
-
-function civil(days: number): { year: number; month: number; day: number } {
-  // Inverse of daysFromCivil (Howard Hinnant's algorithm).
-  const z = days + 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor(
-    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365,
-  );
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const month = mp < 10 ? mp + 3 : mp - 9;
-  return { year: yoe + era * 400 + (month <= 2 ? 1 : 0), month, day };
 }
 
 const TIME_RE = {
