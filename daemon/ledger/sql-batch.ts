@@ -9,6 +9,19 @@
 const ACTION_COLUMNS = `agent_id, action_id, command_type, status, command, payload_hash, queue, result, error,
   created_at, updated_at`;
 
+/**
+ * A policy decision as seven parallel arrays (action, risk, reasons json, alert json, revision,
+ * explanation json, eval µs), one column each. Each JSON value is cast once, where it is stored:
+ * a decision sent as one JSON document was re-parsed for every field read out of it, which made
+ * the decision insert the most expensive part of the hot write.
+ */
+export const DECISION_INPUT = ['action', 'risk', 'reasons', 'alert', 'revision', 'explanation', 'micros'] as const;
+const DECISION_COLUMNS = DECISION_INPUT.map((c) => `d_${c}`).join(', ');
+const DECISION_PARAMS = (first: number): string =>
+  DECISION_INPUT.map((c, i) => `$${first + i}::${c === 'micros' ? 'bigint' : 'text'}[]`).join(', ');
+const DECISION_VALUES = (t: string): string =>
+  `${t}.d_action, ${t}.d_risk, ${t}.d_reasons::jsonb, ${t}.d_alert::jsonb, ${t}.d_revision, ${t}.d_explanation::jsonb, ${t}.d_micros`;
+
 export const BATCH_SQL = {
   /** $1 agent[], $2 action[], $3 type[], $4 command json[], $5 hash[], $6 queue[], $7 event payload json[], $8 idx[] */
   createActions: `with input as (
@@ -56,12 +69,13 @@ export const BATCH_SQL = {
 
   /**
    * Several steps and an optional decision per action, atomically. $1 agent[], $2 action[],
-   * $3 steps json[] (`[{"status","payload"}]`), $4 from (comma-joined)[], $5 decision json[]
-   * (nulls), $6 idx[]. Event seqs continue from the row's last_seq under its lock.
+   * $3 steps json[] (`[{"status","payload"}]`), $4 from (comma-joined)[], $5 idx[], then the
+   * decision's columns (see {@link DECISION_INPUT}; nulls where there is none). Event seqs
+   * continue from the row's last_seq under its lock.
    */
   advances: `with input as (
-      select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[])
-        as i(agent_id, action_id, steps, from_list, decision, idx)
+      select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], ${DECISION_PARAMS(6)})
+        as i(agent_id, action_id, steps, from_list, idx, ${DECISION_COLUMNS})
     ), moved as (
       update actions a
          set status = (i.steps::jsonb -> -1 ->> 'status'),
@@ -70,7 +84,7 @@ export const BATCH_SQL = {
         from input i
        where a.agent_id = i.agent_id and a.action_id = i.action_id
          and a.status = any(string_to_array(i.from_list, ','))
-      returning a.agent_id, a.action_id, a.last_seq, i.steps, i.decision, i.idx
+      returning a.agent_id, a.action_id, a.last_seq, i.steps, i.idx, ${DECISION_INPUT.map((c) => `i.d_${c}`).join(', ')}
     ), events as (
       insert into action_events (agent_id, action_id, seq, status, payload)
       select m.agent_id, m.action_id, m.last_seq - jsonb_array_length(m.steps::jsonb) + s.ord::int,
@@ -79,21 +93,21 @@ export const BATCH_SQL = {
     ), decisions as (
       insert into policy_decisions
         (agent_id, action_id, action, risk, reasons, alert, revision, explanation, eval_micros)
-      select m.agent_id, m.action_id, d ->> 'action', d ->> 'risk', d -> 'reasons',
-             nullif(d -> 'alert', 'null'::jsonb), d ->> 'revision', d -> 'explanation', (d ->> 'eval_micros')::bigint
-        from moved m, lateral (select m.decision::jsonb as d) x
-       where m.decision is not null
+      select m.agent_id, m.action_id, ${DECISION_VALUES('m')}
+        from moved m
+       where m.d_action is not null
     )
     select idx from moved`,
 
   /**
    * New actions already advanced: $1 agent[], $2 action[], $3 type[], $4 command json[], $5 hash[],
-   * $6 queue[], $7 steps json[] (`[{"status","payload"}]`, QUEUED first), $8 decision json[]
-   * (nulls), $9 idx[]. Existing actions are left alone (no row returned for them).
+   * $6 queue[], $7 steps json[] (`[{"status","payload"}]`, QUEUED first), $8 idx[], then the
+   * decision's columns (see {@link DECISION_INPUT}; nulls where there is none). Existing actions
+   * are left alone (no row returned for them).
    */
   createAdvanced: `with input as (
-      select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[])
-        as i(agent_id, action_id, command_type, command, payload_hash, queue, steps, decision, idx)
+      select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], ${DECISION_PARAMS(9)})
+        as i(agent_id, action_id, command_type, command, payload_hash, queue, steps, idx, ${DECISION_COLUMNS})
     ), firsts as (
       select distinct on (agent_id, action_id) *, steps::jsonb as s from input order by agent_id, action_id, idx
     ), inserted as (
@@ -103,21 +117,18 @@ export const BATCH_SQL = {
         from firsts
       on conflict (agent_id, action_id) do nothing
       returning ${ACTION_COLUMNS}
+    ), created as (
+      select f.* from inserted ins join firsts f on f.agent_id = ins.agent_id and f.action_id = ins.action_id
     ), events as (
       insert into action_events (agent_id, action_id, seq, status, payload)
-      select ins.agent_id, ins.action_id, e.ord::int, e.elem ->> 'status', e.elem -> 'payload'
-        from inserted ins
-        join firsts f on f.agent_id = ins.agent_id and f.action_id = ins.action_id,
-        jsonb_array_elements(f.s) with ordinality as e(elem, ord)
+      select c.agent_id, c.action_id, e.ord::int, e.elem ->> 'status', e.elem -> 'payload'
+        from created c, jsonb_array_elements(c.s) with ordinality as e(elem, ord)
     ), decisions as (
       insert into policy_decisions
         (agent_id, action_id, action, risk, reasons, alert, revision, explanation, eval_micros)
-      select ins.agent_id, ins.action_id, d ->> 'action', d ->> 'risk', d -> 'reasons',
-             nullif(d -> 'alert', 'null'::jsonb), d ->> 'revision', d -> 'explanation', (d ->> 'eval_micros')::bigint
-        from inserted ins
-        join firsts f on f.agent_id = ins.agent_id and f.action_id = ins.action_id,
-        lateral (select f.decision::jsonb as d) x
-       where f.decision is not null
+      select c.agent_id, c.action_id, ${DECISION_VALUES('c')}
+        from created c
+       where c.d_action is not null
     )
     select f.idx, ins.agent_id, ins.action_id, ins.command_type, ins.status, ins.command, ins.payload_hash, ins.queue,
            ins.result, ins.error, ins.created_at, ins.updated_at

@@ -87,13 +87,13 @@ interface AdvanceInput {
   readonly actionId: string;
   readonly steps: string;
   readonly from: string;
-  readonly decision: string | null;
+  readonly decision: PolicyDecision | undefined;
 }
 
 interface CreateAdvancedInput {
   readonly a: NewAction;
   readonly steps: string;
-  readonly decision: string | null;
+  readonly decision: PolicyDecision | undefined;
 }
 
 interface HistoryInput {
@@ -104,18 +104,21 @@ interface HistoryInput {
   readonly exclude: string | null;
 }
 
-/** A decision as the batch statements read it (one JSON text per row). */
-function decisionJson(d: PolicyDecision): string {
-  return JSON.stringify({
-    action: d.action,
-    risk: d.risk,
-    reasons: d.reasons,
-    alert: d.alert,
-    revision: d.revision,
-    explanation: d.explanation,
+/**
+ * Decisions as the batch statements take them: one array per column, in `DECISION_INPUT` order,
+ * with nulls for requests that carry no decision.
+ */
+function decisionColumns(ds: readonly (PolicyDecision | undefined)[]): unknown[][] {
+  return [
+    ds.map((d) => d?.action ?? null),
+    ds.map((d) => d?.risk ?? null),
+    ds.map((d) => (d ? JSON.stringify(d.reasons) : null)),
+    ds.map((d) => (d ? jsonParam(d.alert) : null)),
+    ds.map((d) => d?.revision ?? null),
+    ds.map((d) => (d ? JSON.stringify(d.explanation) : null)),
     // A bigint column: engines measure with performance.now(), which has fractions.
-    eval_micros: Math.max(0, Math.round(d.evalMicros)),
-  });
+    ds.map((d) => (d ? Math.max(0, Math.round(d.evalMicros)) : null)),
+  ];
 }
 
 export class SqlLedger implements Ledger, PartnerStore {
@@ -209,8 +212,8 @@ export class SqlLedger implements Ledger, PartnerStore {
         xs.map((x) => x.actionId),
         xs.map((x) => x.steps),
         xs.map((x) => x.from),
-        xs.map((x) => x.decision),
         xs.map((_, i) => i),
+        ...decisionColumns(xs.map((x) => x.decision)),
       ]);
       const out = xs.map(() => false);
       for (const r of rows) out[r.idx] = true;
@@ -227,8 +230,8 @@ export class SqlLedger implements Ledger, PartnerStore {
         xs.map((x) => x.a.payloadHash),
         xs.map((x) => x.a.queue),
         xs.map((x) => x.steps),
-        xs.map((x) => x.decision),
         xs.map((_, i) => i),
+        ...decisionColumns(xs.map((x) => x.decision)),
       ]);
       const out: (ActionRow | undefined)[] = xs.map(() => undefined);
       for (const r of rows) out[r.idx] = r;
@@ -302,7 +305,7 @@ export class SqlLedger implements Ledger, PartnerStore {
         { status: 'QUEUED', payload: { queue: a.queue } },
         ...steps.map((s) => ({ status: s.to, payload: s.payload })),
       ]),
-      decision: decision ? decisionJson(decision) : null,
+      decision,
     });
     return row && toActionRecord(row);
   }
@@ -375,13 +378,12 @@ export class SqlLedger implements Ledger, PartnerStore {
     opts: { from: readonly ActionStatus[]; decision?: PolicyDecision },
   ): Promise<boolean> {
     if (steps.length === 0) throw new Error('advance needs at least one step');
-    const d = opts.decision;
     return this.#advances.submit({
       agentId,
       actionId,
       steps: JSON.stringify(steps.map((s) => ({ status: s.to, payload: s.payload }))),
       from: opts.from.join(','),
-      decision: d ? decisionJson(d) : null,
+      decision: opts.decision,
     });
   }
 
