@@ -15,7 +15,15 @@ const ACTION_COLUMNS = `agent_id, action_id, command_type, status, command, payl
  * a decision sent as one JSON document was re-parsed for every field read out of it, which made
  * the decision insert the most expensive part of the hot write.
  */
-export const DECISION_INPUT = ['action', 'risk', 'reasons', 'alert', 'revision', 'explanation', 'micros'] as const;
+export const DECISION_INPUT = [
+  'action',
+  'risk',
+  'reasons',
+  'alert',
+  'revision',
+  'explanation',
+  'micros',
+] as const;
 const DECISION_COLUMNS = DECISION_INPUT.map((c) => `d_${c}`).join(', ');
 const DECISION_PARAMS = (first: number): string =>
   DECISION_INPUT.map((c, i) => `$${first + i}::${c === 'micros' ? 'bigint' : 'text'}[]`).join(', ');
