@@ -536,6 +536,51 @@ describe.each(backends)('$name ledger', ({ name, open }) => {
       ]);
       expect(await s.ledger.decisions(a.agentId, 'other')).toEqual([]);
     });
+
+    it('advance and createAdvanced store every field, in one batch with requests that carry none', async () => {
+      const judge = {
+        action: 'judge' as const,
+        risk: 'MEDIUM' as const,
+        reasons: ['Medium risk: "quoted", back\\slash, ünïcode'],
+        alert: { severity: 'high' as const, teams: ['security', 'ops'] },
+        revision: 'e'.repeat(64),
+        explanation: [
+          { rule: 'data.orchestrator.decision', file: 'policies/orchestrator.rego', line: 50 },
+          { rule: 'data.orchestrator.alert', file: 'policies/orchestrator.rego', line: 212 },
+        ],
+        evalMicros: 41.5,
+      };
+      const allow = {
+        ...judge,
+        action: 'allow' as const,
+        risk: 'LOW' as const,
+        alert: null,
+        evalMicros: 0.2,
+      };
+      const [x, y, z] = [action(), action(), action()];
+      const fresh = [action(), action(), action()];
+      for (const a of [x!, y!, z!]) await s.ledger.createAction(a);
+      const step = [{ to: 'EVALUATING' as const, payload: {} }];
+      // Issued in one turn, so each kind goes out as one multi-row statement.
+      await Promise.all([
+        s.ledger.advance(x!.agentId, x!.actionId, step, { from: ['QUEUED'], decision: judge }),
+        s.ledger.advance(y!.agentId, y!.actionId, step, { from: ['QUEUED'] }),
+        s.ledger.advance(z!.agentId, z!.actionId, step, { from: ['QUEUED'], decision: allow }),
+        s.ledger.createAdvanced(fresh[0]!, step, judge),
+        s.ledger.createAdvanced(fresh[1]!, step),
+        s.ledger.createAdvanced(fresh[2]!, step, allow),
+      ]);
+      const stored = (a: NewAction) => s.ledger.decisions(a.agentId, a.actionId);
+      const expected = (d: typeof judge | typeof allow) => [
+        { ...d, evalMicros: Math.round(d.evalMicros), at: expect.stringMatching(ISO) },
+      ];
+      expect(await stored(x!)).toEqual(expected(judge));
+      expect(await stored(y!)).toEqual([]);
+      expect(await stored(z!)).toEqual(expected(allow));
+      expect(await stored(fresh[0]!)).toEqual(expected(judge));
+      expect(await stored(fresh[1]!)).toEqual([]);
+      expect(await stored(fresh[2]!)).toEqual(expected(allow));
+    });
   });
 
   describe('queries', () => {
