@@ -33,6 +33,7 @@ const REQUIRED = [
   'approving-commands.md',
   'policy-changes.md',
   'open-circuit-breaker.md',
+  'slow-pipeline.md',
 ];
 
 const runbookFiles = readdirSync(join(ROOT, 'runbooks'))
