@@ -2,7 +2,7 @@
  * Byte-level encodings as Go's standard library implements them (OPA strings are Go byte
  * strings; here they are JS strings, converted to UTF-8 at the edges).
  */
-import { goQuoteRune, isGoPrint } from './encoding-json.ts';
+import { goIsPrint, goQuote } from './strings-go.ts';
 
 const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
@@ -111,7 +111,7 @@ function hexVal(c: number): number {
 /** Go's `%#U` of a byte: `U+0067 'g'`. */
 function runeVerbose(c: number): string {
   const code = `U+${c.toString(16).toUpperCase().padStart(4, '0')}`;
-  return isGoPrint(c) ? `${code} '${String.fromCodePoint(c)}'` : code;
+  return goIsPrint(c) ? `${code} '${String.fromCodePoint(c)}'` : code;
 }
 
 export function hexDecodeGo(s: string): Uint8Array {
@@ -160,13 +160,6 @@ export function queryEscape(s: string): string {
     else out += `%${UPPER_HEX[c >> 4]}${UPPER_HEX[c & 0xf]}`;
   }
   return out;
-}
-
-/** Go's `strconv.Quote`. */
-export function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) out += goQuoteRune(ch.codePointAt(0) as number);
-  return `${out}"`;
 }
 
 export function queryUnescape(s: string): string {

@@ -7,6 +7,7 @@
  * UTF-16 replaced by U+FFFD). Reading keeps integers beyond 2^53 exact (bigint) and reports
  * syntax errors with Go's messages (`invalid character 'x' looking for beginning of value`).
  */
+import { goQuoteRune } from './strings-go.ts';
 import { compareStrings, formatNumber, normNum, objSortedEntries, RegoSet, type Value } from '../value.ts';
 
 const HEX = '0123456789abcdef';
@@ -194,45 +195,12 @@ export function isValidJSON(text: string): boolean {
   }
 }
 
-/** Go's `quoteChar` for a byte in a JSON syntax error. */
+/**
+ * Go's `quoteChar` for a byte in a JSON syntax error: `strconv.Quote` of the byte as a rune
+ * inside single quotes, which is what QuoteRune gives.
+ */
 function quoteByte(c: number): string {
-  if (c === 0x27) return `'\\''`;
-  if (c === 0x22) return `'"'`;
-  return `'${goQuoteRune(c)}'`;
-}
-
-/** The inside of Go's `strconv.Quote` for one rune (no surrounding quotes). */
-export function goQuoteRune(r: number): string {
-  switch (r) {
-    case 0x07:
-      return '\\a';
-    case 0x08:
-      return '\\b';
-    case 0x0c:
-      return '\\f';
-    case 0x0a:
-      return '\\n';
-    case 0x0d:
-      return '\\r';
-    case 0x09:
-      return '\\t';
-    case 0x0b:
-      return '\\v';
-    case 0x5c:
-      return '\\\\';
-    case 0x22:
-      return '\\"';
-  }
-  if (r < 0x20 || r === 0x7f) return `\\x${HEX[r >> 4]}${HEX[r & 0xf]}`;
-  if (isGoPrint(r)) return String.fromCodePoint(r);
-  if (r < 0x10000) return `\\u${r.toString(16).padStart(4, '0')}`;
-  return `\\U${r.toString(16).padStart(8, '0')}`;
-}
-
-/** Approximates Go's `strconv.IsPrint`: letters, marks, numbers, punctuation, symbols, ASCII space. */
-export function isGoPrint(r: number): boolean {
-  if (r === 0x20) return true;
-  return /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u.test(String.fromCodePoint(r));
+  return goQuoteRune(c, false);
 }
 
 /** Reproduces the message of Go's JSON scanner for invalid input. */

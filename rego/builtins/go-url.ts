@@ -8,7 +8,8 @@
  * produces (host, path, fragment) stay bytes, so that escaping them again gives Go's text even
  * when an escape decodes to invalid UTF-8.
  */
-import { fromUtf8, goQuote, utf8 } from './encoding-go.ts';
+import { fromUtf8, utf8 } from './encoding-go.ts';
+import { goQuote } from './strings-go.ts';
 
 /** A parse error; the message is Go's `*url.Error` text (`parse "…": …`). */
 export class URLError extends Error {}

@@ -31,7 +31,7 @@ import {
   type ValueNode,
   type VariableDefinitionNode,
 } from 'graphql';
-import { goQuote } from './encoding-go.ts';
+import { goQuote } from './strings-go.ts';
 import {
   type ArgumentDefinition,
   type Definition,

@@ -14,7 +14,7 @@ import {
   RegoSet,
   type Value,
 } from '../value.ts';
-import { goQuote } from './encoding-go.ts';
+import { goQuote } from './strings-go.ts';
 import { argString, type BuiltinRegistry, builtinError } from './registry.ts';
 
 // ---------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
  * constraints (with Go's validity checks and error texts), plus the mailbox and domain parsing
  * that verification shares.
  */
-import { goQuote } from './encoding-go.ts';
+import { goQuote } from './strings-go.ts';
 import { parseIP, to4 } from './net-ip.ts';
 import { ctx, Der, isIA5, TAG } from './x509-der.ts';
 import { fail } from './x509-pkix.ts';
