@@ -17,10 +17,12 @@ import { BodyTooLargeError, classifyStatus, networkCode, readBodyLimited } from 
 import {
   type BreakerOptions,
   type BreakerState,
+  type BulkheadOptions,
   type ConnectorHealth,
   ConnectorResilience,
   type RateLimitOptions,
   type ResilienceListener,
+  type RetryOptions,
   withBridgeDefaults,
 } from '../resilience/index.ts';
 import {
@@ -48,14 +50,8 @@ export interface AppsScriptBridgeOptions {
   readonly credentials?: { readonly provider: CredentialsProvider; readonly name: string };
   /** Per attempt: POST, redirect and body together. @defaultValue 10_000 */
   readonly timeoutMs?: number;
-  readonly retry?: {
-    /** Attempts per call, the first included (1 = no retry). @defaultValue 3 */
-    readonly attempts?: number;
-    /** Base of the exponential backoff; each delay is drawn in [0, baseMs·2ⁿ). @defaultValue 250 */
-    readonly baseMs?: number;
-    /** Cap on one delay. @defaultValue 5_000 */
-    readonly maxDelayMs?: number;
-  };
+  /** Retries of calls that may be repeated; see {@link RetryOptions}. */
+  readonly retry?: RetryOptions;
   /**
    * Circuit breaker: consecutive transport failures (timeouts, network, 5xx, 429) open it by
    * default (5); `halfOpenAfterMs` (30_000) later one probe call is let through.
@@ -64,7 +60,7 @@ export interface AppsScriptBridgeOptions {
   /** Shared rate limit across replicas (Redis). @defaultValue none */
   readonly rateLimit?: RateLimitOptions;
   /** Concurrent calls and waiting calls. @defaultValue { concurrency: 16, queue: 256 } */
-  readonly bulkhead?: { readonly concurrency?: number; readonly queue?: number };
+  readonly bulkhead?: BulkheadOptions;
   /** Typed events for metrics. @defaultValue none */
   readonly onEvent?: ResilienceListener;
   /** Name in error envelopes. @defaultValue 'apps-script' */

@@ -32,6 +32,7 @@ import {
   ConnectorResilience,
   type RateLimitOptions,
   type ResilienceListener,
+  type RetryOptions,
   withBridgeDefaults,
 } from '../resilience/index.ts';
 import { CostBudget } from './cost-budget.ts';
@@ -55,14 +56,8 @@ export interface ShopifyAdminBridgeOptions {
   readonly apiVersion?: string;
   /** Per attempt: request and body together. @defaultValue 10_000 */
   readonly timeoutMs?: number;
-  readonly retry?: {
-    /** Attempts of an idempotent call, the first included. @defaultValue 3 */
-    readonly attempts?: number;
-    /** Base of the exponential backoff (full jitter). @defaultValue 250 */
-    readonly baseMs?: number;
-    /** Cap on one delay. @defaultValue 5_000 */
-    readonly maxDelayMs?: number;
-  };
+  /** Retries of calls that may be repeated; see {@link RetryOptions}. */
+  readonly retry?: RetryOptions;
   /**
    * Circuit breaker of the shop (one for queries and mutations: a failing shop fails both).
    * Consecutive transport failures (timeouts, network, 5xx) open it; `halfOpenAfterMs` later one
