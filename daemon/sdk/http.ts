@@ -86,7 +86,17 @@ function retryAfter(res: Response): number | undefined {
   return Number.isFinite(s) && s >= 0 ? s * 1000 : undefined;
 }
 
-async function request(
+/**
+ * One authenticated JSON request to the daemon: the timeout, network failures and answers that
+ * are not the documented JSON become {@link SdkError}s with the SDK's codes, and an error
+ * envelope becomes an SdkError with the daemon's code. `path` starts with `/`.
+ *
+ * @example
+ * ```ts
+ * const { status, json } = await request(client, 'GET', '/v1/actions/a-1', undefined, {});
+ * ```
+ */
+export async function request(
   client: Client,
   method: 'GET' | 'POST',
   path: string,
