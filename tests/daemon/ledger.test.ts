@@ -111,6 +111,17 @@ async function rejection(p: Promise<unknown>): Promise<OrchestratorError> {
   throw new Error('expected a rejection');
 }
 
+/** An allow decision as the policy engine returns it (advance and createAdvanced record it). */
+const decision = {
+  action: 'allow' as const,
+  risk: 'LOW' as const,
+  reasons: ['low risk'],
+  alert: null,
+  revision: 'r'.repeat(64),
+  explanation: [{ rule: 'data.orchestrator.decision', file: 'policies/orchestrator.rego', line: 12 }],
+  evalMicros: 17.4,
+};
+
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 describe.each(backends)('$name ledger', ({ name, open }) => {
@@ -244,16 +255,6 @@ describe.each(backends)('$name ledger', ({ name, open }) => {
   });
 
   describe('advance', () => {
-    const decision = {
-      action: 'allow' as const,
-      risk: 'LOW' as const,
-      reasons: ['low risk'],
-      alert: null,
-      revision: 'r'.repeat(64),
-      explanation: [{ rule: 'data.orchestrator.decision', file: 'policies/orchestrator.rego', line: 12 }],
-      evalMicros: 17.4,
-    };
-
     it('moves through every step with one event each and records the decision, atomically', async () => {
       const a = action();
       await s.ledger.createAction(a);
@@ -320,15 +321,6 @@ describe.each(backends)('$name ledger', ({ name, open }) => {
   });
 
   describe('createAdvanced', () => {
-    const decision = {
-      action: 'allow' as const,
-      risk: 'LOW' as const,
-      reasons: ['low risk'],
-      alert: null,
-      revision: 'r'.repeat(64),
-      explanation: [{ rule: 'data.orchestrator.decision', file: 'policies/orchestrator.rego', line: 12 }],
-      evalMicros: 17.4,
-    };
     const steps = [
       { to: 'EVALUATING' as const, payload: {} },
       { to: 'ALLOWED' as const, payload: { risk: 'LOW' } },
