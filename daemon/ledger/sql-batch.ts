@@ -11,7 +11,8 @@ const ACTION_COLUMNS = `agent_id, action_id, command_type, status, command, payl
 
 /**
  * A policy decision as seven parallel arrays (action, risk, reasons json, alert json, revision,
- * explanation json, eval µs), one column each. Each JSON value is cast once, where it is stored:
+ * explanation json, eval µs), one column each, in this order in every statement that records
+ * decisions (recordDecision's $3–$9 too). Each JSON value is cast once, where it is stored:
  * a decision sent as one JSON document was re-parsed for every field read out of it, which made
  * the decision insert the most expensive part of the hot write.
  */
@@ -24,7 +25,9 @@ export const DECISION_INPUT = [
   'explanation',
   'micros',
 ] as const;
-const DECISION_COLUMNS = DECISION_INPUT.map((c) => `d_${c}`).join(', ');
+const DECISION_COLUMNS_OF = (prefix: string): string =>
+  DECISION_INPUT.map((c) => `${prefix}d_${c}`).join(', ');
+const DECISION_COLUMNS = DECISION_COLUMNS_OF('');
 const DECISION_PARAMS = (first: number): string =>
   DECISION_INPUT.map((c, i) => `$${first + i}::${c === 'micros' ? 'bigint' : 'text'}[]`).join(', ');
 const DECISION_VALUES = (t: string): string =>
@@ -92,7 +95,7 @@ export const BATCH_SQL = {
         from input i
        where a.agent_id = i.agent_id and a.action_id = i.action_id
          and a.status = any(string_to_array(i.from_list, ','))
-      returning a.agent_id, a.action_id, a.last_seq, i.steps, i.idx, ${DECISION_INPUT.map((c) => `i.d_${c}`).join(', ')}
+      returning a.agent_id, a.action_id, a.last_seq, i.steps, i.idx, ${DECISION_COLUMNS_OF('i.')}
     ), events as (
       insert into action_events (agent_id, action_id, seq, status, payload)
       select m.agent_id, m.action_id, m.last_seq - jsonb_array_length(m.steps::jsonb) + s.ord::int,

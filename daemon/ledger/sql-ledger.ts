@@ -96,6 +96,12 @@ interface CreateAdvancedInput {
   readonly decision: PolicyDecision | undefined;
 }
 
+interface DecisionInput {
+  readonly agentId: string;
+  readonly actionId: string;
+  readonly decision: PolicyDecision;
+}
+
 interface HistoryInput {
   readonly commandType: string;
   readonly service: string | null;
@@ -105,8 +111,8 @@ interface HistoryInput {
 }
 
 /**
- * Decisions as the batch statements take them: one array per column, in `DECISION_INPUT` order,
- * with nulls for requests that carry no decision.
+ * Decisions as the statements take them: one array per column, in `DECISION_INPUT` order, with
+ * nulls for requests that carry no decision. The one place a decision becomes column values.
  */
 function decisionColumns(ds: readonly (PolicyDecision | undefined)[]): unknown[][] {
   return [
@@ -130,7 +136,7 @@ export class SqlLedger implements Ledger, PartnerStore {
   // Group commit for the per-command hot path: concurrent commands share one statement.
   readonly #creates: Batcher<NewAction, ActionRow | undefined>;
   readonly #moves: Batcher<TransitionInput, boolean>;
-  readonly #decisions: Batcher<readonly unknown[], void>;
+  readonly #decisions: Batcher<DecisionInput, void>;
   readonly #advances: Batcher<AdvanceInput, boolean>;
   readonly #createsAdvanced: Batcher<CreateAdvancedInput, ActionRow | undefined>;
   readonly #histories: Batcher<HistoryInput, HistoryRow | undefined>;
@@ -197,13 +203,20 @@ export class SqlLedger implements Ledger, PartnerStore {
       },
     });
     this.#decisions = new Batcher({
-      runOne: async (p) => {
-        await this.#db.query(SQL.recordDecision, p);
+      runOne: async (x) => {
+        await this.#db.query(SQL.recordDecision, [
+          x.agentId,
+          x.actionId,
+          ...decisionColumns([x.decision]).map((col) => col[0]),
+        ]);
       },
-      run: async (ps) => {
-        const col = (i: number): unknown[] => ps.map((p) => p[i]);
-        await this.#db.query(BATCH_SQL.recordDecisions, [0, 1, 2, 3, 4, 5, 6, 7, 8].map(col));
-        return ps.map(() => undefined);
+      run: async (xs) => {
+        await this.#db.query(BATCH_SQL.recordDecisions, [
+          xs.map((x) => x.agentId),
+          xs.map((x) => x.actionId),
+          ...decisionColumns(xs.map((x) => x.decision)),
+        ]);
+        return xs.map(() => undefined);
       },
     });
     const runAdvances = async (xs: readonly AdvanceInput[]): Promise<boolean[]> => {
@@ -357,18 +370,7 @@ export class SqlLedger implements Ledger, PartnerStore {
   }
 
   async recordDecision(agentId: string, actionId: string, d: PolicyDecision): Promise<void> {
-    await this.#decisions.submit([
-      agentId,
-      actionId,
-      d.action,
-      d.risk,
-      JSON.stringify(d.reasons),
-      jsonParam(d.alert),
-      d.revision,
-      JSON.stringify(d.explanation),
-      // A bigint column: engines measure with performance.now(), which has fractions.
-      Math.max(0, Math.round(d.evalMicros)),
-    ]);
+    await this.#decisions.submit({ agentId, actionId, decision: d });
   }
 
   advance(
