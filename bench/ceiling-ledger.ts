@@ -34,12 +34,12 @@ export function withMemoryHotWrites(ledger: Ledger): Ledger {
     agentId: string,
     actionId: string,
     to: ActionStatus,
-    _payload: Record<string, unknown>,
+    payload: Record<string, unknown>,
     opts: { from?: readonly ActionStatus[] } = {},
   ): Promise<boolean> => {
     const k = key(agentId, actionId);
     const cur = status.get(k);
-    if (cur === undefined) return ledger.transition(agentId, actionId, to, _payload, opts);
+    if (cur === undefined) return ledger.transition(agentId, actionId, to, payload, opts);
     if (opts.from && !opts.from.includes(cur)) return false;
     status.set(k, to);
     return true;
